@@ -1,0 +1,5 @@
+#include <sse/version.hpp>
+
+namespace sse {
+char const* version() noexcept { return SSE_VERSION_STRING; }
+}  // namespace sse

@@ -25,7 +25,7 @@ class SSE_EXPORT handler {
   virtual action on_event(event_view const& ev) = 0;
   // A "retry" field whose value is all ASCII digits. Values beyond 2^64-1 saturate.
   virtual void on_retry(std::uint64_t milliseconds);
-  // A comment line (":..." without the colon). Only called when parser_options::comments is set.
+  // A comment line: the text after its colon, verbatim. Only called when parser_options::comments.
   virtual void on_comment(std::string_view text);
 };
 
@@ -63,9 +63,14 @@ class SSE_EXPORT parser {
   // sends it as Last-Event-ID when it reconnects), clears any error.
   void reset();
 
-  // The last event ID buffer: the value of the latest "id" field without a NUL.
+  // The event source's last event ID: the latest "id" field without a NUL, taken over at each blank
+  // line (even one that dispatches nothing). An "id" in an event cut off by the end of the stream
+  // does not count, as in browsers: it is what EventSource sends as Last-Event-ID on reconnect.
   std::string_view last_event_id() const noexcept { return last_event_id_; }
-  void set_last_event_id(std::string_view id) { last_event_id_.assign(id); }
+  void set_last_event_id(std::string_view id) {
+    last_event_id_.assign(id);
+    id_buffer_.assign(id);
+  }
 
   parse_error error() const noexcept { return error_; }
   // Stream offset (bytes since construction or reset()) of the line that caused the error.
@@ -74,36 +79,48 @@ class SSE_EXPORT parser {
   std::uint64_t offset() const noexcept { return offset_; }
 
  private:
-  action process_line(char const* line, std::size_t size, bool maybe_non_ascii);
-  action process_field(std::string_view name, std::string_view value, bool maybe_non_ascii);
+  enum class storage : unsigned char { chunk, held, transient };
+
+  action process_line(char const* line, std::size_t size, bool non_ascii, storage where,
+                      std::uint64_t at);
+  char const* after_line_end(char const* eol, char const* end) noexcept;
   action dispatch();
-  bool fail(parse_error e);
-  void spill_views();
-  std::size_t feed_bom(char const*& p, char const* end);
+  void add_data(std::string_view value, storage where, std::uint64_t at);
+  std::string_view decode(std::string_view value, bool non_ascii, storage& where);
+  bool buffer_partial(char const* p, std::size_t n, bool non_ascii, std::uint64_t at);
+  void fail(parse_error e, std::uint64_t at);
+  void spill_chunk_views();
 
   handler* handler_;
   parser_options options_;
 
-  std::string line_;     // a partial line carried across chunks (raw bytes)
-  std::string data_;     // data lines joined, each followed by LF
-  std::string type_;     // the event type buffer
-  std::string last_event_id_;
-  std::string scratch_;  // a line repaired for invalid UTF-8
+  std::string line_;      // a partial line carried across chunks (raw bytes)
+  std::string held_;      // a completed partial line whose data value is still viewed (see data_)
+  std::string data_;      // the data buffer: data lines joined with LF (no trailing LF)
+  std::string type_;      // the event type buffer
+  std::string id_buffer_;      // the last event ID buffer
+  std::string last_event_id_;  // the event source's last event ID string
+  std::string scratch_;   // a value repaired for invalid UTF-8
 
-  // A single data line or type that still lies inside the current chunk is only viewed, not copied;
-  // it is copied into data_ / type_ when a second data line arrives or the chunk ends.
+  // The first data line of an event is only viewed where it lies (in the caller's chunk or in
+  // held_) and copied into data_ only when a second data line comes or the chunk ends. So is the
+  // type while its line lies in the current chunk.
   std::string_view data_view_;
   std::string_view type_view_;
-  bool data_in_view_ = false;
-  bool type_in_view_ = false;
-  bool has_data_ = false;   // a data field was seen since the last dispatch
+  storage data_where_ = storage::transient;  // chunk or held: data_view_ is live; else data_ is
+  bool type_in_chunk_ = false;
+  bool has_data_ = false;    // a data field was seen since the last blank line
+  bool id_changed_ = false;  // id_buffer_ differs from last_event_id_
+  bool line_non_ascii_ = false;  // line_ holds a byte >= 0x80
 
-  bool skip_lf_ = false;    // the previous chunk ended with CR: a leading LF finishes that line end
+  bool skip_lf_ = false;     // the previous chunk ended with CR: a leading LF completes that line end
   unsigned char bom_seen_ = 0;   // bytes of a leading BOM matched so far
   bool bom_done_ = false;
   parse_error error_ = parse_error::none;
   std::uint64_t error_offset_ = 0;
-  std::uint64_t offset_ = 0;
+  std::uint64_t offset_ = 0;       // stream bytes consumed before the current feed() call
+  std::uint64_t line_start_ = 0;   // stream offset where line_ began
+  std::uint64_t block_start_ = 0;  // stream offset just after the latest blank line
 };
 
 // Parses a whole stream (feed + finish) and returns its events. For tests and simple users.

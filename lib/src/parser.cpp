@@ -1,0 +1,388 @@
+#include <sse/parser.hpp>
+
+#include <cstring>
+
+#include "utf8.hpp"
+
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
+namespace sse {
+namespace {
+
+constexpr unsigned char byte_order_mark[3] = {0xEF, 0xBB, 0xBF};
+
+// The first CR or LF in [p, end), or end. Sets non_ascii when a byte before it has its high bit
+// set: only such lines need UTF-8 validation, so ASCII streams are scanned exactly once.
+char const* find_line_end(char const* p, char const* end, bool& non_ascii) noexcept {
+#if defined(__SSE2__)
+  __m128i const cr = _mm_set1_epi8('\r');
+  __m128i const lf = _mm_set1_epi8('\n');
+  while (end - p >= 16) {
+    __m128i const v = _mm_loadu_si128(reinterpret_cast<__m128i const*>(p));
+    auto const eol = static_cast<unsigned>(
+        _mm_movemask_epi8(_mm_or_si128(_mm_cmpeq_epi8(v, cr), _mm_cmpeq_epi8(v, lf))));
+    auto const high = static_cast<unsigned>(_mm_movemask_epi8(v));
+    if (eol != 0) {
+      unsigned const k = static_cast<unsigned>(__builtin_ctz(eol));
+      if ((high & ((1u << k) - 1)) != 0) non_ascii = true;
+      return p + k;
+    }
+    if (high != 0) non_ascii = true;
+    p += 16;
+  }
+#endif
+  for (; p != end; ++p) {
+    char const c = *p;
+    if (c == '\n' || c == '\r') return p;
+    if ((static_cast<unsigned char>(c) & 0x80) != 0) non_ascii = true;
+  }
+  return end;
+}
+
+bool all_ascii_digits(std::string_view v) noexcept {
+  if (v.empty()) return false;
+  for (char c : v) {
+    if (c < '0' || c > '9') return false;
+  }
+  return true;
+}
+
+std::uint64_t parse_decimal_saturating(std::string_view v) noexcept {
+  constexpr std::uint64_t max = ~std::uint64_t{0};
+  std::uint64_t n = 0;
+  for (char c : v) {
+    auto const digit = static_cast<std::uint64_t>(c - '0');
+    if (n > (max - digit) / 10) return max;
+    n = n * 10 + digit;
+  }
+  return n;
+}
+
+bool equals(std::string_view a, char const (&lit)[5]) noexcept {
+  return std::memcmp(a.data(), lit, 4) == 0;
+}
+
+class collector final : public handler {
+ public:
+  explicit collector(std::vector<owned_event>& out) : out_(out) {}
+  action on_event(event_view const& ev) override {
+    out_.push_back(owned_event{std::string(ev.type), std::string(ev.data), std::string(ev.id)});
+    return action::proceed;
+  }
+
+ private:
+  std::vector<owned_event>& out_;
+};
+
+}  // namespace
+
+handler::~handler() = default;
+void handler::on_retry(std::uint64_t) {}
+void handler::on_comment(std::string_view) {}
+
+char const* to_string(parse_error e) noexcept {
+  switch (e) {
+    case parse_error::none: return "no error";
+    case parse_error::event_too_large: return "line or event larger than the maximum event size";
+  }
+  return "unknown parse error";
+}
+
+parser::parser(handler& h, parser_options const& options) : handler_(&h), options_(options) {}
+
+void parser::fail(parse_error e, std::uint64_t at) {
+  error_ = e;
+  error_offset_ = at;
+}
+
+char const* parser::after_line_end(char const* eol, char const* end) noexcept {
+  if (*eol == '\n') return eol + 1;
+  if (eol + 1 != end) return eol[1] == '\n' ? eol + 2 : eol + 1;
+  skip_lf_ = true;  // a CR ends the chunk: an LF starting the next one belongs to this line end
+  return end;
+}
+
+bool parser::buffer_partial(char const* p, std::size_t n, bool non_ascii, std::uint64_t at) {
+  if (line_.empty()) line_start_ = at;
+  if (options_.max_event_size != 0 && line_.size() + n > options_.max_event_size) {
+    fail(parse_error::event_too_large, line_start_);
+    return false;
+  }
+  line_.append(p, n);
+  line_non_ascii_ = line_non_ascii_ || non_ascii;
+  return true;
+}
+
+std::size_t parser::feed(std::string_view chunk) {
+  if (error_ != parse_error::none || chunk.empty()) return 0;
+  char const* const begin = chunk.data();
+  char const* const end = begin + chunk.size();
+  char const* p = begin;
+  auto const at = [&](char const* q) { return offset_ + static_cast<std::uint64_t>(q - begin); };
+  auto const consumed = [&](char const* q) { return static_cast<std::size_t>(q - begin); };
+
+  if (!bom_done_) {
+    for (; p != end; ++p) {
+      if (static_cast<unsigned char>(*p) != byte_order_mark[bom_seen_]) {
+        // Not a BOM after all: the bytes matched so far are the start of the first line.
+        bom_done_ = true;
+        if (bom_seen_ > 0) buffer_partial(reinterpret_cast<char const*>(byte_order_mark), bom_seen_, true, 0);
+        break;
+      }
+      if (++bom_seen_ == 3) {
+        bom_done_ = true;
+        ++p;
+        break;
+      }
+    }
+    if (p == end) {
+      offset_ += chunk.size();
+      return chunk.size();
+    }
+  }
+
+  if (skip_lf_) {
+    skip_lf_ = false;
+    if (*p == '\n') ++p;
+  }
+
+  if (!line_.empty() && p != end) {
+    bool non_ascii = false;
+    char const* const eol = find_line_end(p, end, non_ascii);
+    if (!buffer_partial(p, static_cast<std::size_t>(eol - p), non_ascii, at(p))) return consumed(p);
+    if (eol == end) {
+      offset_ += chunk.size();
+      return chunk.size();
+    }
+    char const* const next = after_line_end(eol, end);
+    // Keep the completed line in held_ so that a data value in it can be viewed until dispatch,
+    // unless held_ is still lent to the current event's first data line.
+    storage where = storage::transient;
+    if (data_where_ != storage::held) {
+      held_.swap(line_);
+      where = storage::held;
+    }
+    std::string const& line = where == storage::held ? held_ : line_;
+    bool const line_non_ascii = line_non_ascii_;
+    line_non_ascii_ = false;
+    action const a = process_line(line.data(), line.size(), line_non_ascii, where, line_start_);
+    line_.clear();
+    if (error_ != parse_error::none) return consumed(p);
+    p = next;
+    if (a == action::stop) {
+      spill_chunk_views();
+      offset_ += consumed(p);
+      return consumed(p);
+    }
+  }
+
+  while (p != end) {
+    bool non_ascii = false;
+    char const* const eol = (*p == '\n' || *p == '\r') ? p : find_line_end(p, end, non_ascii);
+    if (eol == end) {
+      if (!buffer_partial(p, static_cast<std::size_t>(end - p), non_ascii, at(p))) return consumed(p);
+      break;
+    }
+    auto const size = static_cast<std::size_t>(eol - p);
+    if (options_.max_event_size != 0 && size > options_.max_event_size) {
+      fail(parse_error::event_too_large, at(p));
+      return consumed(p);
+    }
+    char const* const next = after_line_end(eol, end);
+    action const a = process_line(p, size, non_ascii, storage::chunk, at(p));
+    if (error_ != parse_error::none) return consumed(p);
+    if (size == 0) block_start_ = at(next);
+    p = next;
+    if (a == action::stop) {
+      spill_chunk_views();
+      offset_ += consumed(p);
+      return consumed(p);
+    }
+  }
+
+  spill_chunk_views();
+  offset_ += chunk.size();
+  return chunk.size();
+}
+
+std::string_view parser::decode(std::string_view value, bool non_ascii, storage& where) {
+  if (!non_ascii || detail::valid_utf8(value.data(), value.size())) return value;
+  scratch_.clear();
+  detail::append_repaired_utf8(scratch_, value.data(), value.size());
+  where = storage::transient;
+  return scratch_;
+}
+
+action parser::process_line(char const* line, std::size_t size, bool non_ascii, storage where,
+                            std::uint64_t at) {
+  if (size == 0) return dispatch();
+  if (line[0] == ':') {
+    if (options_.comments) {
+      handler_->on_comment(decode(std::string_view(line + 1, size - 1), non_ascii, where));
+    }
+    return action::proceed;
+  }
+
+  std::string_view name;
+  std::string_view value(line + size, 0);  // never a null view, even when empty
+  if (size >= 5 && std::memcmp(line, "data:", 5) == 0) {  // the common case, without a search
+    name = std::string_view(line, 4);
+    value = std::string_view(line + 5, size - 5);
+  } else if (auto const* colon = static_cast<char const*>(std::memchr(line, ':', size))) {
+    name = std::string_view(line, static_cast<std::size_t>(colon - line));
+    value = std::string_view(colon + 1, size - name.size() - 1);
+  } else {
+    name = std::string_view(line, size);  // a field name alone: its value is the empty string
+  }
+  if (!value.empty() && value.front() == ' ') value.remove_prefix(1);
+
+  switch (name.size()) {
+    case 4:
+      if (equals(name, "data")) {
+        value = decode(value, non_ascii, where);
+        add_data(value, where, at);
+      }
+      break;
+    case 5:
+      if (std::memcmp(name.data(), "event", 5) == 0) {
+        value = decode(value, non_ascii, where);
+        std::size_t const data_size =
+            !has_data_ ? 0 : (data_where_ != storage::transient ? data_view_.size() : data_.size());
+        if (options_.max_event_size != 0 && value.size() + data_size > options_.max_event_size) {
+          fail(parse_error::event_too_large, at);
+          break;
+        }
+        if (where == storage::chunk) {
+          type_view_ = value;
+          type_in_chunk_ = true;
+        } else {
+          type_.assign(value);
+          type_in_chunk_ = false;
+        }
+      } else if (std::memcmp(name.data(), "retry", 5) == 0) {
+        if (all_ascii_digits(value)) handler_->on_retry(parse_decimal_saturating(value));
+      }
+      break;
+    case 2:
+      if (name[0] == 'i' && name[1] == 'd' && value.find('\0') == std::string_view::npos) {
+        value = decode(value, non_ascii, where);
+        id_buffer_.assign(value);
+        id_changed_ = true;
+      }
+      break;
+    default:
+      break;  // unknown fields are ignored
+  }
+  return action::proceed;
+}
+
+void parser::add_data(std::string_view value, storage where, std::uint64_t at) {
+  std::size_t const current =
+      !has_data_ ? 0
+                 : (data_where_ != storage::transient ? data_view_.size() : data_.size()) + 1;
+  std::size_t const type_size = type_in_chunk_ ? type_view_.size() : type_.size();
+  if (options_.max_event_size != 0 &&
+      current + value.size() + type_size > options_.max_event_size) {
+    fail(parse_error::event_too_large, at);
+    return;
+  }
+  if (!has_data_) {
+    has_data_ = true;
+    data_where_ = where;
+    if (where == storage::transient) {
+      data_.assign(value);
+    } else {
+      data_view_ = value;
+    }
+    return;
+  }
+  if (data_where_ != storage::transient) {
+    data_.assign(data_view_);
+    data_where_ = storage::transient;
+  }
+  data_.push_back('\n');
+  data_.append(value);
+}
+
+action parser::dispatch() {
+  if (id_changed_) {
+    last_event_id_.assign(id_buffer_);
+    id_changed_ = false;
+  }
+  if (!has_data_) {
+    type_in_chunk_ = false;
+    type_.clear();
+    return action::proceed;
+  }
+  event_view ev;
+  ev.data = data_where_ != storage::transient ? data_view_ : std::string_view(data_);
+  ev.type = type_in_chunk_ ? type_view_ : std::string_view(type_);
+  if (ev.type.empty()) ev.type = "message";
+  ev.id = last_event_id_;
+  action const a = handler_->on_event(ev);
+  has_data_ = false;
+  data_where_ = storage::transient;
+  data_.clear();
+  type_in_chunk_ = false;
+  type_.clear();
+  return a;
+}
+
+void parser::spill_chunk_views() {
+  if (data_where_ == storage::chunk) {
+    data_.assign(data_view_);
+    data_where_ = storage::transient;
+  }
+  if (type_in_chunk_) {
+    type_.assign(type_view_);
+    type_in_chunk_ = false;
+  }
+}
+
+std::size_t parser::finish() {
+  std::size_t discarded = 0;
+  if (!bom_done_) {
+    discarded = bom_seen_;
+  } else if (has_data_ || id_changed_ || !line_.empty() || !type_.empty() || type_in_chunk_) {
+    discarded = static_cast<std::size_t>(offset_ - block_start_);
+  }
+  reset();
+  return discarded;
+}
+
+void parser::reset() {
+  line_.clear();
+  held_.clear();
+  data_.clear();
+  type_.clear();
+  scratch_.clear();
+  data_view_ = {};
+  type_view_ = {};
+  data_where_ = storage::transient;
+  type_in_chunk_ = false;
+  has_data_ = false;
+  id_buffer_.assign(last_event_id_);
+  id_changed_ = false;
+  line_non_ascii_ = false;
+  skip_lf_ = false;
+  bom_seen_ = 0;
+  bom_done_ = false;
+  error_ = parse_error::none;
+  error_offset_ = 0;
+  offset_ = 0;
+  line_start_ = 0;
+  block_start_ = 0;
+}
+
+std::vector<owned_event> parse_all(std::string_view bytes, parser_options const& options) {
+  std::vector<owned_event> events;
+  collector c(events);
+  parser p(c, options);
+  p.feed(bytes);
+  p.finish();
+  return events;
+}
+
+}  // namespace sse

@@ -8,6 +8,10 @@
 #include <emmintrin.h>
 #endif
 
+// Functions on the per-line path are inlined into feed(): a call per line costs more than the
+// work for a short line.
+#define SSE_HOT inline __attribute__((always_inline))
+
 namespace sse {
 namespace {
 
@@ -97,7 +101,7 @@ void parser::fail(parse_error e, std::uint64_t at) {
   error_offset_ = at;
 }
 
-char const* parser::after_line_end(char const* eol, char const* end) noexcept {
+SSE_HOT char const* parser::after_line_end(char const* eol, char const* end) noexcept {
   if (*eol == '\n') return eol + 1;
   if (eol + 1 != end) return eol[1] == '\n' ? eol + 2 : eol + 1;
   skip_lf_ = true;  // a CR ends the chunk: an LF starting the next one belongs to this line end
@@ -113,6 +117,129 @@ bool parser::buffer_partial(char const* p, std::size_t n, bool non_ascii, std::u
   line_.append(p, n);
   line_non_ascii_ = line_non_ascii_ || non_ascii;
   return true;
+}
+
+SSE_HOT std::string_view parser::decode(std::string_view value, bool non_ascii, storage& where) {
+  if (!non_ascii || detail::valid_utf8(value.data(), value.size())) return value;
+  scratch_.clear();
+  detail::append_repaired_utf8(scratch_, value.data(), value.size());
+  where = storage::transient;
+  return scratch_;
+}
+
+SSE_HOT action parser::process_line(char const* line, std::size_t size, bool non_ascii, storage where,
+                            std::uint64_t at) {
+  if (size == 0) return dispatch();
+  if (line[0] == ':') {
+    if (options_.comments) {
+      handler_->on_comment(decode(std::string_view(line + 1, size - 1), non_ascii, where));
+    }
+    return action::proceed;
+  }
+
+  std::string_view name;
+  std::string_view value(line + size, 0);  // never a null view, even when empty
+  if (size >= 5 && std::memcmp(line, "data:", 5) == 0) {  // the common case, without a search
+    value = std::string_view(line + 5, size - 5);
+    if (!value.empty() && value.front() == ' ') value.remove_prefix(1);
+    value = decode(value, non_ascii, where);
+    add_data(value, where, at);
+    return action::proceed;
+  }
+  if (auto const* colon = static_cast<char const*>(std::memchr(line, ':', size))) {
+    name = std::string_view(line, static_cast<std::size_t>(colon - line));
+    value = std::string_view(colon + 1, size - name.size() - 1);
+  } else {
+    name = std::string_view(line, size);  // a field name alone: its value is the empty string
+  }
+  if (!value.empty() && value.front() == ' ') value.remove_prefix(1);
+
+  switch (name.size()) {
+    case 4:
+      if (equals(name, "data")) {
+        value = decode(value, non_ascii, where);
+        add_data(value, where, at);
+      }
+      break;
+    case 5:
+      if (std::memcmp(name.data(), "event", 5) == 0) {
+        value = decode(value, non_ascii, where);
+        std::size_t const data_size = has_data_ ? data_view_.size() : 0;
+        if (options_.max_event_size != 0 && value.size() + data_size > options_.max_event_size) {
+          fail(parse_error::event_too_large, at);
+          break;
+        }
+        type_in_chunk_ = where == storage::chunk;
+        if (type_in_chunk_) {
+          type_view_ = value;
+        } else {
+          type_.assign(value);
+          type_view_ = type_;
+        }
+      } else if (std::memcmp(name.data(), "retry", 5) == 0) {
+        if (all_ascii_digits(value)) handler_->on_retry(parse_decimal_saturating(value));
+      }
+      break;
+    case 2:
+      if (name[0] == 'i' && name[1] == 'd' && value.find('\0') == std::string_view::npos) {
+        value = decode(value, non_ascii, where);
+        id_buffer_.assign(value);
+        id_changed_ = true;
+      }
+      break;
+    default:
+      break;  // unknown fields are ignored
+  }
+  return action::proceed;
+}
+
+SSE_HOT void parser::add_data(std::string_view value, storage where, std::uint64_t at) {
+  std::size_t const limit = options_.max_event_size;
+  std::size_t const current = has_data_ ? data_view_.size() + 1 : 0;
+  if (limit != 0 && current + value.size() + type_view_.size() > limit) {
+    fail(parse_error::event_too_large, at);
+    return;
+  }
+  if (!has_data_) {  // the first data line of an event: usually only viewed where it lies
+    has_data_ = true;
+    data_where_ = where;
+    if (where == storage::transient) {
+      data_.assign(value);
+      data_view_ = data_;
+    } else {
+      data_view_ = value;
+    }
+    return;
+  }
+  if (data_where_ != storage::transient) {
+    data_.assign(data_view_);
+    data_where_ = storage::transient;
+  }
+  data_.push_back('\n');
+  data_.append(value);
+  data_view_ = data_;
+}
+
+SSE_HOT action parser::dispatch() {
+  if (id_changed_) {
+    last_event_id_.assign(id_buffer_);
+    id_changed_ = false;
+  }
+  if (!has_data_) {
+    type_in_chunk_ = false;
+    type_view_ = {};
+    return action::proceed;
+  }
+  event_view ev;
+  ev.data = data_view_;
+  ev.type = type_view_.empty() ? std::string_view("message") : type_view_;
+  ev.id = last_event_id_;
+  action const a = handler_->on_event(ev);
+  has_data_ = false;
+  data_where_ = storage::transient;
+  type_in_chunk_ = false;
+  type_view_ = {};
+  return a;
 }
 
 std::size_t parser::feed(std::string_view chunk) {
@@ -179,8 +306,20 @@ std::size_t parser::feed(std::string_view chunk) {
   }
 
   while (p != end) {
+    if (*p == '\n' || *p == '\r') {  // a blank line: dispatch
+      char const* const next = after_line_end(p, end);
+      action const a = dispatch();
+      block_start_ = at(next);
+      p = next;
+      if (a == action::stop) {
+        spill_chunk_views();
+        offset_ += consumed(p);
+        return consumed(p);
+      }
+      continue;
+    }
     bool non_ascii = false;
-    char const* const eol = (*p == '\n' || *p == '\r') ? p : find_line_end(p, end, non_ascii);
+    char const* const eol = find_line_end(p, end, non_ascii);
     if (eol == end) {
       if (!buffer_partial(p, static_cast<std::size_t>(end - p), non_ascii, at(p))) return consumed(p);
       break;
@@ -193,9 +332,8 @@ std::size_t parser::feed(std::string_view chunk) {
     char const* const next = after_line_end(eol, end);
     action const a = process_line(p, size, non_ascii, storage::chunk, at(p));
     if (error_ != parse_error::none) return consumed(p);
-    if (size == 0) block_start_ = at(next);
     p = next;
-    if (a == action::stop) {
+    if (a == action::stop) {  // only a comment or field line can get here: never stops
       spill_chunk_views();
       offset_ += consumed(p);
       return consumed(p);
@@ -207,136 +345,15 @@ std::size_t parser::feed(std::string_view chunk) {
   return chunk.size();
 }
 
-std::string_view parser::decode(std::string_view value, bool non_ascii, storage& where) {
-  if (!non_ascii || detail::valid_utf8(value.data(), value.size())) return value;
-  scratch_.clear();
-  detail::append_repaired_utf8(scratch_, value.data(), value.size());
-  where = storage::transient;
-  return scratch_;
-}
-
-action parser::process_line(char const* line, std::size_t size, bool non_ascii, storage where,
-                            std::uint64_t at) {
-  if (size == 0) return dispatch();
-  if (line[0] == ':') {
-    if (options_.comments) {
-      handler_->on_comment(decode(std::string_view(line + 1, size - 1), non_ascii, where));
-    }
-    return action::proceed;
-  }
-
-  std::string_view name;
-  std::string_view value(line + size, 0);  // never a null view, even when empty
-  if (size >= 5 && std::memcmp(line, "data:", 5) == 0) {  // the common case, without a search
-    name = std::string_view(line, 4);
-    value = std::string_view(line + 5, size - 5);
-  } else if (auto const* colon = static_cast<char const*>(std::memchr(line, ':', size))) {
-    name = std::string_view(line, static_cast<std::size_t>(colon - line));
-    value = std::string_view(colon + 1, size - name.size() - 1);
-  } else {
-    name = std::string_view(line, size);  // a field name alone: its value is the empty string
-  }
-  if (!value.empty() && value.front() == ' ') value.remove_prefix(1);
-
-  switch (name.size()) {
-    case 4:
-      if (equals(name, "data")) {
-        value = decode(value, non_ascii, where);
-        add_data(value, where, at);
-      }
-      break;
-    case 5:
-      if (std::memcmp(name.data(), "event", 5) == 0) {
-        value = decode(value, non_ascii, where);
-        std::size_t const data_size =
-            !has_data_ ? 0 : (data_where_ != storage::transient ? data_view_.size() : data_.size());
-        if (options_.max_event_size != 0 && value.size() + data_size > options_.max_event_size) {
-          fail(parse_error::event_too_large, at);
-          break;
-        }
-        if (where == storage::chunk) {
-          type_view_ = value;
-          type_in_chunk_ = true;
-        } else {
-          type_.assign(value);
-          type_in_chunk_ = false;
-        }
-      } else if (std::memcmp(name.data(), "retry", 5) == 0) {
-        if (all_ascii_digits(value)) handler_->on_retry(parse_decimal_saturating(value));
-      }
-      break;
-    case 2:
-      if (name[0] == 'i' && name[1] == 'd' && value.find('\0') == std::string_view::npos) {
-        value = decode(value, non_ascii, where);
-        id_buffer_.assign(value);
-        id_changed_ = true;
-      }
-      break;
-    default:
-      break;  // unknown fields are ignored
-  }
-  return action::proceed;
-}
-
-void parser::add_data(std::string_view value, storage where, std::uint64_t at) {
-  std::size_t const current =
-      !has_data_ ? 0
-                 : (data_where_ != storage::transient ? data_view_.size() : data_.size()) + 1;
-  std::size_t const type_size = type_in_chunk_ ? type_view_.size() : type_.size();
-  if (options_.max_event_size != 0 &&
-      current + value.size() + type_size > options_.max_event_size) {
-    fail(parse_error::event_too_large, at);
-    return;
-  }
-  if (!has_data_) {
-    has_data_ = true;
-    data_where_ = where;
-    if (where == storage::transient) {
-      data_.assign(value);
-    } else {
-      data_view_ = value;
-    }
-    return;
-  }
-  if (data_where_ != storage::transient) {
-    data_.assign(data_view_);
-    data_where_ = storage::transient;
-  }
-  data_.push_back('\n');
-  data_.append(value);
-}
-
-action parser::dispatch() {
-  if (id_changed_) {
-    last_event_id_.assign(id_buffer_);
-    id_changed_ = false;
-  }
-  if (!has_data_) {
-    type_in_chunk_ = false;
-    type_.clear();
-    return action::proceed;
-  }
-  event_view ev;
-  ev.data = data_where_ != storage::transient ? data_view_ : std::string_view(data_);
-  ev.type = type_in_chunk_ ? type_view_ : std::string_view(type_);
-  if (ev.type.empty()) ev.type = "message";
-  ev.id = last_event_id_;
-  action const a = handler_->on_event(ev);
-  has_data_ = false;
-  data_where_ = storage::transient;
-  data_.clear();
-  type_in_chunk_ = false;
-  type_.clear();
-  return a;
-}
-
 void parser::spill_chunk_views() {
   if (data_where_ == storage::chunk) {
     data_.assign(data_view_);
+    data_view_ = data_;
     data_where_ = storage::transient;
   }
   if (type_in_chunk_) {
     type_.assign(type_view_);
+    type_view_ = type_;
     type_in_chunk_ = false;
   }
 }
@@ -345,7 +362,7 @@ std::size_t parser::finish() {
   std::size_t discarded = 0;
   if (!bom_done_) {
     discarded = bom_seen_;
-  } else if (has_data_ || id_changed_ || !line_.empty() || !type_.empty() || type_in_chunk_) {
+  } else if (has_data_ || id_changed_ || !line_.empty() || !type_view_.empty()) {
     discarded = static_cast<std::size_t>(offset_ - block_start_);
   }
   reset();

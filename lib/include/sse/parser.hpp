@@ -96,18 +96,18 @@ class SSE_EXPORT parser {
 
   std::string line_;      // a partial line carried across chunks (raw bytes)
   std::string held_;      // a completed partial line whose data value is still viewed (see data_)
-  std::string data_;      // the data buffer: data lines joined with LF (no trailing LF)
-  std::string type_;      // the event type buffer
+  std::string data_;      // storage for the data buffer once it is copied (see data_view_)
+  std::string type_;      // storage for the event type buffer once it is copied
   std::string id_buffer_;      // the last event ID buffer
   std::string last_event_id_;  // the event source's last event ID string
   std::string scratch_;   // a value repaired for invalid UTF-8
 
-  // The first data line of an event is only viewed where it lies (in the caller's chunk or in
-  // held_) and copied into data_ only when a second data line comes or the chunk ends. So is the
-  // type while its line lies in the current chunk.
+  // The data buffer (lines joined with LF, no trailing LF) and the event type buffer. The first data
+  // line of an event is only viewed where it lies (the caller's chunk or held_) and copied into
+  // data_ when a second data line comes or the chunk ends; so is a type inside the current chunk.
   std::string_view data_view_;
   std::string_view type_view_;
-  storage data_where_ = storage::transient;  // chunk or held: data_view_ is live; else data_ is
+  storage data_where_ = storage::transient;  // where data_view_ points: chunk, held_, or data_
   bool type_in_chunk_ = false;
   bool has_data_ = false;    // a data field was seen since the last blank line
   bool id_changed_ = false;  // id_buffer_ differs from last_event_id_

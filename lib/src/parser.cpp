@@ -272,7 +272,11 @@ std::size_t parser::feed(std::string_view chunk) {
 
   if (skip_lf_) {
     skip_lf_ = false;
-    if (*p == '\n') ++p;
+    if (*p == '\n') {
+      ++p;
+      // A blank line ended with that CR: the next block starts after its LF.
+      if (block_start_ == offset_) ++block_start_;
+    }
   }
 
   if (!line_.empty() && p != end) {

@@ -31,7 +31,7 @@ SSE_EXPORT encode_error validate(event const& ev) noexcept;
 SSE_EXPORT std::size_t encoded_size(event const& ev) noexcept;
 
 // Appends ev to out as "event:", "id:", "retry:" and one "data:" line per line of ev.data (split at
-// CRLF, LF and lone CR), then the blank line that dispatches it. Returns the error and appends
+// CRLF, LF and lone CR, which a parser joins again with LF), then the blank line that dispatches it. Returns the error and appends
 // nothing when validate(ev) fails. Never allocates when out has encoded_size(ev) spare capacity.
 SSE_EXPORT encode_error encode(std::string& out, event const& ev);
 

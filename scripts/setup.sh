@@ -11,6 +11,7 @@ packages=(
   scdoc groff-base bash-completion zsh fish
   curl openssl zlib1g-dev
   chromium
+  nginx libnginx-mod-nchan
 )
 # Node.js runs the interop tests (npm eventsource, better-sse, playwright-core driving chromium).
 # Machines of this kind ship Node 20 from their own packages; install Debian's only when absent.

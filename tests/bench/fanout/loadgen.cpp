@@ -1,0 +1,1118 @@
+// fanout-loadgen: the load generator of the fan-out benchmark (scripts/bench-fanout.sh).
+//
+// One thread, one epoll loop. It opens --clients text/event-stream connections, waits until every
+// one has its response head, then publishes timestamped events itself (lines into a pipe or FIFO
+// that feeds sse-serve's stdin, or HTTP POSTs over one keep-alive connection for nchan), parses
+// every stream with libsse's parser and reports how many events each client got, the delivered
+// events/s, the latency percentiles, and (given --server-pid) the server's RSS and CPU time.
+//
+// An event's data is "SEQ SEND_NS PAD": SEQ counts from 1, SEND_NS is CLOCK_MONOTONIC (one clock
+// for every process on the machine) taken when the publisher hands the event over.
+#include <algorithm>
+#include <cerrno>
+#include <charconv>
+#include <cinttypes>
+#include <csignal>
+#include <cstdint>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <fstream>
+#include <iterator>
+#include <limits>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sys/epoll.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <sse/event.hpp>
+#include <sse/parser.hpp>
+
+namespace {
+
+using nanoseconds = std::int64_t;
+
+constexpr nanoseconds ns_per_s = 1'000'000'000;
+
+nanoseconds now_ns() noexcept {
+  timespec ts{};
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return nanoseconds{ts.tv_sec} * ns_per_s + nanoseconds{ts.tv_nsec};
+}
+
+nanoseconds seconds_to_ns(double s) { return static_cast<nanoseconds>(s * 1e9); }
+
+[[noreturn]] void die(char const* what) {
+  std::fprintf(stderr, "fanout-loadgen: error: %s\n", what);
+  std::exit(2);
+}
+
+[[noreturn]] void die_errno(char const* what) {
+  std::fprintf(stderr, "fanout-loadgen: error: %s: %s\n", what, std::strerror(errno));
+  std::exit(2);
+}
+
+bool iequals_prefix(std::string_view text, std::string_view prefix) {
+  if (text.size() < prefix.size()) return false;
+  for (std::size_t i = 0; i < prefix.size(); ++i) {
+    auto a = static_cast<unsigned char>(text[i]);
+    auto b = static_cast<unsigned char>(prefix[i]);
+    if (a >= 'A' && a <= 'Z') a = static_cast<unsigned char>(a - 'A' + 'a');
+    if (a != b) return false;
+  }
+  return true;
+}
+
+// The value of header `name` (lower case, with the colon) in a response head, or nullopt.
+std::optional<std::string_view> header_value(std::string_view head, std::string_view name) {
+  std::size_t pos = head.find("\r\n");
+  while (pos != std::string_view::npos && pos + 2 < head.size()) {
+    std::size_t start = pos + 2;
+    std::size_t end = head.find("\r\n", start);
+    if (end == std::string_view::npos) end = head.size();
+    std::string_view line = head.substr(start, end - start);
+    if (iequals_prefix(line, name)) {
+      std::string_view value = line.substr(name.size());
+      while (!value.empty() && (value.front() == ' ' || value.front() == '\t')) value.remove_prefix(1);
+      while (!value.empty() && (value.back() == ' ' || value.back() == '\t')) value.remove_suffix(1);
+      return value;
+    }
+    pos = end;
+  }
+  return std::nullopt;
+}
+
+int status_code(std::string_view head) {
+  // "HTTP/1.1 200 OK"
+  if (head.size() < 12 || head.substr(0, 5) != "HTTP/") return -1;
+  std::size_t sp = head.find(' ');
+  if (sp == std::string_view::npos || sp + 4 > head.size()) return -1;
+  int code = 0;
+  auto [p, ec] = std::from_chars(head.data() + sp + 1, head.data() + sp + 4, code);
+  if (ec != std::errc{} || p != head.data() + sp + 4) return -1;
+  return code;
+}
+
+bool is_chunked(std::string_view head) {
+  auto te = header_value(head, "transfer-encoding:");
+  return te && te->find("hunked") != std::string_view::npos;
+}
+
+// ---------------------------------------------------------------------------------------------
+// A URL of the only form we need: http://IPV4-OR-localhost:PORT/TARGET
+
+struct http_url {
+  sockaddr_in address{};
+  std::string authority;  // host:port, for the Host header
+  std::string target;     // /path?query
+};
+
+http_url parse_url(std::string_view text) {
+  constexpr std::string_view scheme = "http://";
+  if (text.substr(0, scheme.size()) != scheme) die("--url/--publish-url must start with http://");
+  text.remove_prefix(scheme.size());
+  std::size_t slash = text.find('/');
+  std::string_view authority = text.substr(0, slash);
+  http_url u;
+  u.authority = std::string(authority);
+  u.target = slash == std::string_view::npos ? "/" : std::string(text.substr(slash));
+  std::size_t colon = authority.rfind(':');
+  if (colon == std::string_view::npos) die("the URL needs an explicit port");
+  std::string host(authority.substr(0, colon));
+  if (host == "localhost") host = "127.0.0.1";
+  unsigned port = 0;
+  auto port_text = authority.substr(colon + 1);
+  auto [p, ec] = std::from_chars(port_text.data(), port_text.data() + port_text.size(), port);
+  if (ec != std::errc{} || p != port_text.data() + port_text.size() || port == 0 || port > 65535) {
+    die("bad port in URL");
+  }
+  u.address.sin_family = AF_INET;
+  u.address.sin_port = htons(static_cast<std::uint16_t>(port));
+  if (inet_pton(AF_INET, host.c_str(), &u.address.sin_addr) != 1) {
+    die("the URL's host must be an IPv4 address or localhost");
+  }
+  return u;
+}
+
+int open_connection(http_url const& u) {
+  int fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+  if (fd < 0) return -1;
+  int one = 1;
+  setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+  // Closing with a reset leaves no TIME_WAIT behind: ten thousand clients per run, several runs
+  // a minute, would otherwise exhaust the ephemeral ports.
+  linger lg{1, 0};
+  setsockopt(fd, SOL_SOCKET, SO_LINGER, &lg, sizeof lg);
+  if (connect(fd, reinterpret_cast<sockaddr const*>(&u.address), sizeof u.address) != 0 &&
+      errno != EINPROGRESS) {
+    int saved = errno;
+    close(fd);
+    errno = saved;
+    return -1;
+  }
+  return fd;
+}
+
+// ---------------------------------------------------------------------------------------------
+// HTTP/1.1 chunked transfer coding, decoded in place: the body pieces are views into the input.
+
+class chunked_decoder {
+ public:
+  // Passes each piece of body to sink. Returns false on a framing error.
+  template <class Sink>
+  bool feed(std::string_view in, Sink&& sink) {
+    std::size_t i = 0;
+    while (i < in.size()) {
+      char c = in[i];
+      switch (state_) {
+        case state::size: {
+          int digit = hex_value(c);
+          if (digit >= 0) {
+            if (size_ > (std::uint64_t{1} << 56)) return false;
+            size_ = size_ * 16 + static_cast<std::uint64_t>(digit);
+            has_digit_ = true;
+          } else if (c == '\r' && has_digit_) {
+            state_ = state::size_lf;
+          } else if ((c == ';' || c == ' ' || c == '\t') && has_digit_) {
+            state_ = state::extension;
+          } else {
+            return false;
+          }
+          ++i;
+          break;
+        }
+        case state::extension:
+          if (c == '\r') state_ = state::size_lf;
+          ++i;
+          break;
+        case state::size_lf:
+          if (c != '\n') return false;
+          state_ = size_ == 0 ? state::trailer : state::data;
+          ++i;
+          break;
+        case state::data: {
+          std::size_t n = static_cast<std::size_t>(
+              std::min<std::uint64_t>(size_, static_cast<std::uint64_t>(in.size() - i)));
+          sink(in.substr(i, n));
+          i += n;
+          size_ -= n;
+          if (size_ == 0) state_ = state::data_cr;
+          break;
+        }
+        case state::data_cr:
+          if (c != '\r') return false;
+          state_ = state::data_lf;
+          ++i;
+          break;
+        case state::data_lf:
+          if (c != '\n') return false;
+          state_ = state::size;
+          has_digit_ = false;
+          ++i;
+          break;
+        case state::trailer:
+          // The last chunk came: the stream is over, whatever follows.
+          ended_ = true;
+          return true;
+      }
+    }
+    if (state_ == state::trailer) ended_ = true;
+    return true;
+  }
+
+  bool ended() const noexcept { return ended_; }
+
+ private:
+  static int hex_value(char c) noexcept {
+    if (c >= '0' && c <= '9') return c - '0';
+    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+    return -1;
+  }
+
+  enum class state : unsigned char { size, extension, size_lf, data, data_cr, data_lf, trailer };
+  state state_ = state::size;
+  std::uint64_t size_ = 0;
+  bool has_digit_ = false;
+  bool ended_ = false;
+};
+
+// ---------------------------------------------------------------------------------------------
+// Settings
+
+enum class publish_kind { none, pipe, http };
+
+struct settings {
+  std::string url;
+  std::size_t clients = 100;
+  double connect_rate = 0;      // connections started per second; 0 = as fast as allowed
+  std::size_t max_pending = 256;  // connections without a response head at once
+  publish_kind publisher = publish_kind::none;
+  std::string publish_file;     // a FIFO or file to write event lines to
+  int publish_fd = -1;          // or an inherited descriptor
+  std::string publish_url;      // nchan's publisher location
+  double rate = 0;              // events/s; 0 = closed loop, bounded by --window
+  std::size_t burst = 1;        // events handed over together
+  std::size_t window = 64;      // closed loop: events published ahead of the slowest client
+  std::optional<std::uint64_t> events;  // publish (or, without a publisher, wait for) N events
+  double duration = 0;          // or publish for this long
+  std::size_t pad = 32;         // padding bytes in each event's data
+  double settle = 0.3;          // seconds between "all connected" and the first publish
+  double idle = 0;              // seconds to hold the idle clients before sampling the server
+  double drain = 10;            // seconds to wait for stragglers after the last publish
+  double timeout = 120;         // the whole run's bound
+  long server_pid = 0;
+  bool json = false;
+};
+
+void usage(FILE* out) {
+  std::fputs(
+      "usage: fanout-loadgen --url http://127.0.0.1:PORT/PATH [options]\n"
+      "       fanout-loadgen --free-port   (prints a free TCP port on 127.0.0.1)\n"
+      "  --clients N          streaming clients to open (default 100)\n"
+      "  --connect-rate R     connections started per second (default: unlimited)\n"
+      "  --max-pending N      connections awaiting their response head at once (default 256)\n"
+      "  --publish-file PATH  write event lines (\"SEQ NS PAD\\n\") to this FIFO/file (sse-serve stdin)\n"
+      "  --publish-fd FD      the same, to an inherited descriptor\n"
+      "  --publish-url URL    POST each event to this URL over one keep-alive connection (nchan)\n"
+      "  --rate R             events per second (default 0: closed loop, see --window)\n"
+      "  --burst N            events handed over together (default 1)\n"
+      "  --window N           closed loop: events ahead of the slowest client (default 64)\n"
+      "  --events N           events to publish (or, without a publisher, to wait for)\n"
+      "  --duration S         or publish for S seconds\n"
+      "  --pad BYTES          padding in each event's data (default 32)\n"
+      "  --settle S           pause after all clients are connected (default 0.3)\n"
+      "  --idle S             hold the connected clients S seconds before sampling the server\n"
+      "  --drain S            wait for stragglers after the last publish (default 10)\n"
+      "  --timeout S          bound on the whole run (default 120)\n"
+      "  --server-pid PID     sample this process's RSS and CPU time from /proc\n"
+      "  --json               one JSON object on stdout instead of text\n"
+      "exit status: 0 when every connected client got every event, 1 otherwise, 2 on usage errors\n",
+      out);
+}
+
+double parse_double(char const* text, char const* what) {
+  char* end = nullptr;
+  errno = 0;
+  double v = std::strtod(text, &end);
+  if (errno != 0 || end == text || *end != '\0' || v < 0) {
+    std::fprintf(stderr, "fanout-loadgen: error: bad %s: %s\n", what, text);
+    std::exit(2);
+  }
+  return v;
+}
+
+std::uint64_t parse_count(char const* text, char const* what) {
+  std::uint64_t v = 0;
+  std::string_view s(text);
+  auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
+  if (ec != std::errc{} || p != s.data() + s.size()) {
+    std::fprintf(stderr, "fanout-loadgen: error: bad %s: %s\n", what, text);
+    std::exit(2);
+  }
+  return v;
+}
+
+settings parse_settings(int argc, char** argv) {
+  enum : int {
+    o_url = 1000, o_clients, o_connect_rate, o_max_pending, o_publish_file, o_publish_fd,
+    o_publish_url, o_rate, o_burst, o_window, o_events, o_duration, o_pad, o_settle, o_idle,
+    o_drain, o_timeout, o_server_pid, o_json, o_help
+  };
+  static option const longopts[] = {
+      {"url", required_argument, nullptr, o_url},
+      {"clients", required_argument, nullptr, o_clients},
+      {"connect-rate", required_argument, nullptr, o_connect_rate},
+      {"max-pending", required_argument, nullptr, o_max_pending},
+      {"publish-file", required_argument, nullptr, o_publish_file},
+      {"publish-fd", required_argument, nullptr, o_publish_fd},
+      {"publish-url", required_argument, nullptr, o_publish_url},
+      {"rate", required_argument, nullptr, o_rate},
+      {"burst", required_argument, nullptr, o_burst},
+      {"window", required_argument, nullptr, o_window},
+      {"events", required_argument, nullptr, o_events},
+      {"duration", required_argument, nullptr, o_duration},
+      {"pad", required_argument, nullptr, o_pad},
+      {"settle", required_argument, nullptr, o_settle},
+      {"idle", required_argument, nullptr, o_idle},
+      {"drain", required_argument, nullptr, o_drain},
+      {"timeout", required_argument, nullptr, o_timeout},
+      {"server-pid", required_argument, nullptr, o_server_pid},
+      {"json", no_argument, nullptr, o_json},
+      {"help", no_argument, nullptr, o_help},
+      {nullptr, 0, nullptr, 0},
+  };
+  settings s;
+  int c = 0;
+  while ((c = getopt_long(argc, argv, "", longopts, nullptr)) != -1) {
+    switch (c) {
+      case o_url: s.url = optarg; break;
+      case o_clients: s.clients = parse_count(optarg, "--clients"); break;
+      case o_connect_rate: s.connect_rate = parse_double(optarg, "--connect-rate"); break;
+      case o_max_pending: s.max_pending = parse_count(optarg, "--max-pending"); break;
+      case o_publish_file: s.publisher = publish_kind::pipe; s.publish_file = optarg; break;
+      case o_publish_fd:
+        s.publisher = publish_kind::pipe;
+        s.publish_fd = static_cast<int>(parse_count(optarg, "--publish-fd"));
+        break;
+      case o_publish_url: s.publisher = publish_kind::http; s.publish_url = optarg; break;
+      case o_rate: s.rate = parse_double(optarg, "--rate"); break;
+      case o_burst: s.burst = parse_count(optarg, "--burst"); break;
+      case o_window: s.window = parse_count(optarg, "--window"); break;
+      case o_events: s.events = parse_count(optarg, "--events"); break;
+      case o_duration: s.duration = parse_double(optarg, "--duration"); break;
+      case o_pad: s.pad = parse_count(optarg, "--pad"); break;
+      case o_settle: s.settle = parse_double(optarg, "--settle"); break;
+      case o_idle: s.idle = parse_double(optarg, "--idle"); break;
+      case o_drain: s.drain = parse_double(optarg, "--drain"); break;
+      case o_timeout: s.timeout = parse_double(optarg, "--timeout"); break;
+      case o_server_pid: s.server_pid = static_cast<long>(parse_count(optarg, "--server-pid")); break;
+      case o_json: s.json = true; break;
+      case o_help: usage(stdout); std::exit(0);
+      default: usage(stderr); std::exit(2);
+    }
+  }
+  if (optind != argc) die("unexpected arguments (see --help)");
+  if (s.url.empty()) die("--url is required");
+  if (s.clients == 0) die("--clients must be at least 1");
+  if (s.burst == 0) die("--burst must be at least 1");
+  if (s.max_pending == 0) die("--max-pending must be at least 1");
+  if (s.window < s.burst) s.window = s.burst;
+  if (s.publisher != publish_kind::none && !s.events && s.duration <= 0) {
+    die("a publisher needs --events N or --duration S");
+  }
+  return s;
+}
+
+// ---------------------------------------------------------------------------------------------
+// The server's memory and CPU, from /proc.
+
+struct server_sample {
+  bool ok = false;
+  std::uint64_t rss_kib = 0;
+  double cpu_s = 0;  // utime + stime
+};
+
+server_sample sample_server(long pid) {
+  server_sample out;
+  if (pid <= 0) return out;
+  std::string base = "/proc/" + std::to_string(pid);
+  std::ifstream status(base + "/status");
+  std::string line;
+  bool rss_found = false;
+  while (std::getline(status, line)) {
+    if (line.compare(0, 6, "VmRSS:") == 0) {
+      out.rss_kib = std::strtoull(line.c_str() + 6, nullptr, 10);
+      rss_found = true;
+      break;
+    }
+  }
+  std::ifstream stat(base + "/stat");
+  std::string text((std::istreambuf_iterator<char>(stat)), std::istreambuf_iterator<char>());
+  // Fields after the command name (which may hold spaces) start after the last ')'.
+  std::size_t paren = text.rfind(')');
+  if (!rss_found || paren == std::string::npos) return out;
+  char const* p = text.c_str() + paren + 2;  // field 3, the state
+  // utime and stime are fields 14 and 15; p is at field 3.
+  for (int field = 3; field < 14 && *p; ++field) {
+    p = std::strchr(p, ' ');
+    if (!p) return out;
+    ++p;
+  }
+  char* end = nullptr;
+  unsigned long long utime = std::strtoull(p, &end, 10);
+  unsigned long long stime = std::strtoull(end, nullptr, 10);
+  double ticks = static_cast<double>(sysconf(_SC_CLK_TCK));
+  out.cpu_s = static_cast<double>(utime + stime) / ticks;
+  out.ok = true;
+  return out;
+}
+
+// ---------------------------------------------------------------------------------------------
+// The run
+
+class load_run;
+
+// One streaming client. It is its own parser handler, so it never moves (held by unique_ptr).
+class client final : public sse::handler {
+ public:
+  enum class state : unsigned char { idle, connecting, head, body, closed };
+
+  client(load_run& run, std::size_t index) : run_(run), index_(index) {}
+
+  sse::action on_event(sse::event_view const& ev) override;
+
+  load_run& run_;
+  std::size_t index_;
+  int fd_ = -1;
+  state state_ = state::idle;
+  bool chunked_ = false;
+  std::string head_;
+  chunked_decoder chunks_;
+  std::unique_ptr<sse::parser> parser_;
+  std::uint64_t events_ = 0;
+  std::uint64_t last_seq_ = 0;
+  std::uint64_t order_errors_ = 0;
+  std::uint64_t malformed_ = 0;
+  nanoseconds received_at_ = 0;  // the time of the read being parsed
+};
+
+struct result {
+  std::uint64_t expected = 0;
+  std::uint64_t events_min = 0;
+  std::uint64_t events_max = 0;
+  std::uint64_t order_errors = 0;
+  std::uint64_t malformed = 0;
+  bool all_delivered = false;
+  bool timed_out = false;
+  double seconds = 0;
+  double delivered_per_s = 0;
+  double p50_ms = 0;
+  double p99_ms = 0;
+  double max_ms = 0;
+};
+
+class load_run {
+ public:
+  explicit load_run(settings s);
+  ~load_run();
+  int run();
+
+  void on_client_event(client& c, sse::event_view const& ev);
+
+ private:
+  static constexpr std::uint64_t publisher_tag = ~std::uint64_t{0};
+
+  void connect_some(nanoseconds now);
+  void poll(int timeout_ms);
+  void on_client_ready(client& c, std::uint32_t events);
+  void read_client(client& c);
+  void finish_head(client& c, std::size_t head_end);
+  void feed_body(client& c, std::string_view bytes);
+  void close_client(client& c, bool failed);
+  void count_move(std::uint64_t from, std::uint64_t to);
+  void count_remove(std::uint64_t at);
+  std::uint64_t slowest_live() const noexcept;
+
+  void open_publisher();
+  void publish_burst(std::size_t n);
+  void flush_publisher();
+  void read_publisher();
+  bool publishing_done(nanoseconds now) const;
+  void maybe_publish(nanoseconds now);
+
+  void report(result const& r, server_sample const& before, server_sample const& connected,
+              server_sample const& after) const;
+
+  settings s_;
+  http_url url_;
+  std::string request_;
+  int epoll_ = -1;
+  std::vector<std::unique_ptr<client>> clients_;
+  std::vector<char> buffer_;
+
+  nanoseconds connect_first_ = 0;
+  std::size_t started_ = 0;     // connections attempted
+  std::size_t pending_ = 0;     // connecting or awaiting the head
+  std::size_t connected_ = 0;   // got a 200 head
+  std::size_t failed_ = 0;      // could not connect, or a non-200 answer
+  std::size_t lost_ = 0;        // closed by the server after connecting
+  std::uint64_t framing_errors_ = 0;
+
+  // count_at_[k]: live connected clients that have received exactly k events. min_live_ is the
+  // smallest k with a client, so the closed loop knows how far the slowest client is behind.
+  std::vector<std::uint32_t> count_at_;
+  std::uint64_t min_live_ = 0;
+  std::size_t live_ = 0;
+
+  // Publishing.
+  int pub_fd_ = -1;
+  http_url pub_url_;
+  std::string pub_out_;
+  std::size_t pub_out_pos_ = 0;
+  bool pub_waiting_writable_ = false;
+  std::string pub_in_;
+  std::uint64_t pub_requests_ = 0;
+  std::uint64_t pub_responses_ = 0;
+  std::uint64_t pub_errors_ = 0;
+  std::uint64_t published_ = 0;
+  nanoseconds first_publish_ = 0;
+  nanoseconds publish_start_ = 0;
+  nanoseconds publish_end_ = 0;  // duration mode: stop publishing here
+  nanoseconds next_burst_at_ = 0;
+  std::uint64_t bursts_ = 0;
+  std::string pad_;
+
+  // Delivery.
+  std::uint64_t delivered_ = 0;
+  nanoseconds last_delivery_ = 0;
+  std::vector<nanoseconds> latencies_;
+};
+
+sse::action client::on_event(sse::event_view const& ev) {
+  run_.on_client_event(*this, ev);
+  return sse::action::proceed;
+}
+
+load_run::load_run(settings s) : s_(std::move(s)), url_(parse_url(s_.url)), buffer_(1 << 16) {
+  request_ = "GET " + url_.target + " HTTP/1.1\r\nHost: " + url_.authority +
+             "\r\nAccept: text/event-stream\r\nCache-Control: no-cache\r\n\r\n";
+  pad_.assign(s_.pad, 'x');
+  epoll_ = epoll_create1(EPOLL_CLOEXEC);
+  if (epoll_ < 0) die_errno("epoll_create1");
+  clients_.reserve(s_.clients);
+  for (std::size_t i = 0; i < s_.clients; ++i) clients_.push_back(std::make_unique<client>(*this, i));
+  count_at_.assign(1, 0);
+}
+
+load_run::~load_run() {
+  for (auto& c : clients_) {
+    if (c->fd_ >= 0) close(c->fd_);
+  }
+  if (pub_fd_ >= 0 && s_.publish_fd < 0) close(pub_fd_);
+  if (epoll_ >= 0) close(epoll_);
+}
+
+void load_run::count_move(std::uint64_t from, std::uint64_t to) {
+  if (to >= count_at_.size()) count_at_.resize(static_cast<std::size_t>(to) + 1, 0);
+  --count_at_[static_cast<std::size_t>(from)];
+  ++count_at_[static_cast<std::size_t>(to)];
+  while (live_ > 0 && min_live_ + 1 < count_at_.size() &&
+         count_at_[static_cast<std::size_t>(min_live_)] == 0) {
+    ++min_live_;
+  }
+}
+
+void load_run::count_remove(std::uint64_t at) {
+  --count_at_[static_cast<std::size_t>(at)];
+  --live_;
+  while (live_ > 0 && min_live_ + 1 < count_at_.size() &&
+         count_at_[static_cast<std::size_t>(min_live_)] == 0) {
+    ++min_live_;
+  }
+}
+
+std::uint64_t load_run::slowest_live() const noexcept { return live_ == 0 ? published_ : min_live_; }
+
+void load_run::connect_some(nanoseconds now) {
+  while (started_ < s_.clients && pending_ < s_.max_pending) {
+    if (s_.connect_rate > 0) {
+      auto allowed = static_cast<double>(now - connect_first_) / 1e9 * s_.connect_rate + 1;
+      if (static_cast<double>(started_) >= allowed) break;
+    }
+    client& c = *clients_[started_++];
+    c.fd_ = open_connection(url_);
+    if (c.fd_ < 0) {
+      if (errno == EMFILE || errno == ENFILE) die_errno("socket (raise the descriptor limit)");
+      ++failed_;
+      c.state_ = client::state::closed;
+      continue;
+    }
+    c.state_ = client::state::connecting;
+    ++pending_;
+    epoll_event ev{};
+    ev.events = EPOLLOUT | EPOLLIN;
+    ev.data.u64 = c.index_;
+    if (epoll_ctl(epoll_, EPOLL_CTL_ADD, c.fd_, &ev) != 0) die_errno("epoll_ctl");
+  }
+}
+
+void load_run::close_client(client& c, bool failed) {
+  if (c.state_ == client::state::closed) return;
+  if (c.state_ == client::state::connecting || c.state_ == client::state::head) --pending_;
+  if (c.state_ == client::state::body) {
+    count_remove(c.events_);
+    ++lost_;
+  }
+  if (failed) ++failed_;
+  c.state_ = client::state::closed;
+  if (c.fd_ >= 0) {
+    epoll_ctl(epoll_, EPOLL_CTL_DEL, c.fd_, nullptr);
+    close(c.fd_);
+    c.fd_ = -1;
+  }
+  c.head_.clear();
+  c.head_.shrink_to_fit();
+}
+
+void load_run::on_client_ready(client& c, std::uint32_t events) {
+  if (c.state_ == client::state::connecting) {
+    if (!(events & (EPOLLOUT | EPOLLERR | EPOLLHUP))) return;
+    int err = 0;
+    socklen_t len = sizeof err;
+    getsockopt(c.fd_, SOL_SOCKET, SO_ERROR, &err, &len);
+    if (err != 0) {
+      close_client(c, true);
+      return;
+    }
+    // The request is far smaller than any socket buffer: one send carries it.
+    ssize_t n = send(c.fd_, request_.data(), request_.size(), MSG_NOSIGNAL);
+    if (n != static_cast<ssize_t>(request_.size())) {
+      close_client(c, true);
+      return;
+    }
+    c.state_ = client::state::head;
+    epoll_event ev{};
+    ev.events = EPOLLIN;
+    ev.data.u64 = c.index_;
+    epoll_ctl(epoll_, EPOLL_CTL_MOD, c.fd_, &ev);
+    return;
+  }
+  if (events & (EPOLLIN | EPOLLERR | EPOLLHUP)) read_client(c);
+}
+
+void load_run::read_client(client& c) {
+  ssize_t n = read(c.fd_, buffer_.data(), buffer_.size());
+  if (n < 0 && (errno == EAGAIN || errno == EINTR)) return;
+  if (n <= 0) {
+    if (c.parser_) c.parser_->finish();
+    close_client(c, c.state_ != client::state::body);
+    return;
+  }
+  c.received_at_ = now_ns();
+  std::string_view bytes(buffer_.data(), static_cast<std::size_t>(n));
+  if (c.state_ == client::state::head) {
+    std::size_t old = c.head_.size();
+    c.head_.append(bytes);
+    std::size_t end = c.head_.find("\r\n\r\n", old >= 3 ? old - 3 : 0);
+    if (end == std::string::npos) {
+      if (c.head_.size() > 16384) close_client(c, true);
+      return;
+    }
+    std::size_t body_start = end + 4;
+    std::string rest = c.head_.substr(body_start);
+    finish_head(c, end);
+    if (c.state_ == client::state::body && !rest.empty()) feed_body(c, rest);
+    return;
+  }
+  if (c.state_ == client::state::body) feed_body(c, bytes);
+}
+
+void load_run::finish_head(client& c, std::size_t head_end) {
+  std::string_view head(c.head_.data(), head_end + 2);
+  if (status_code(head) != 200) {
+    close_client(c, true);
+    return;
+  }
+  c.chunked_ = is_chunked(head);
+  c.head_.clear();
+  c.head_.shrink_to_fit();
+  c.parser_ = std::make_unique<sse::parser>(c);
+  c.state_ = client::state::body;
+  --pending_;
+  ++connected_;
+  ++live_;
+  ++count_at_[0];
+  if (live_ == 1) min_live_ = 0;
+}
+
+void load_run::feed_body(client& c, std::string_view bytes) {
+  if (!c.chunked_) {
+    c.parser_->feed(bytes);
+    return;
+  }
+  bool ok = c.chunks_.feed(bytes, [&](std::string_view piece) { c.parser_->feed(piece); });
+  if (!ok) {
+    ++framing_errors_;
+    close_client(c, false);
+  } else if (c.chunks_.ended()) {
+    close_client(c, false);
+  }
+}
+
+void load_run::on_client_event(client& c, sse::event_view const& ev) {
+  std::uint64_t before = c.events_++;
+  count_move(before, c.events_);
+  ++delivered_;
+  last_delivery_ = c.received_at_;
+  // data: "SEQ SEND_NS PAD"
+  std::string_view d = ev.data;
+  std::uint64_t seq = 0;
+  nanoseconds sent = 0;
+  auto [p1, e1] = std::from_chars(d.data(), d.data() + d.size(), seq);
+  if (e1 != std::errc{} || p1 == d.data() + d.size() || *p1 != ' ') {
+    ++c.malformed_;
+    return;
+  }
+  auto [p2, e2] = std::from_chars(p1 + 1, d.data() + d.size(), sent);
+  if (e2 != std::errc{}) {
+    ++c.malformed_;
+    return;
+  }
+  (void)p2;
+  // Clients connect before the first publish and nothing replays history, so each stream must be
+  // exactly 1, 2, 3, ...
+  if (seq != c.last_seq_ + 1) ++c.order_errors_;
+  c.last_seq_ = seq;
+  if (latencies_.size() < (std::size_t{1} << 26)) latencies_.push_back(c.received_at_ - sent);
+}
+
+// -- publishing ---------------------------------------------------------------------------------
+
+void load_run::open_publisher() {
+  if (s_.publisher == publish_kind::pipe) {
+    if (s_.publish_fd >= 0) {
+      pub_fd_ = s_.publish_fd;
+    } else {
+      pub_fd_ = open(s_.publish_file.c_str(), O_WRONLY | O_NONBLOCK | O_CLOEXEC);
+      if (pub_fd_ < 0) die_errno(("open " + s_.publish_file).c_str());
+    }
+    int flags = fcntl(pub_fd_, F_GETFL);
+    fcntl(pub_fd_, F_SETFL, flags | O_NONBLOCK);
+  } else if (s_.publisher == publish_kind::http) {
+    pub_url_ = parse_url(s_.publish_url);
+    pub_fd_ = open_connection(pub_url_);
+    if (pub_fd_ < 0) die_errno("connect to the publish URL");
+  } else {
+    return;
+  }
+  epoll_event ev{};
+  ev.events = s_.publisher == publish_kind::http ? (EPOLLIN | EPOLLOUT) : EPOLLOUT;
+  ev.data.u64 = publisher_tag;
+  pub_waiting_writable_ = true;
+  if (epoll_ctl(epoll_, EPOLL_CTL_ADD, pub_fd_, &ev) != 0) die_errno("epoll_ctl publisher");
+}
+
+void load_run::publish_burst(std::size_t n) {
+  nanoseconds sent = now_ns();
+  if (first_publish_ == 0) first_publish_ = sent;
+  char head[64];
+  for (std::size_t i = 0; i < n; ++i) {
+    ++published_;
+    int len = std::snprintf(head, sizeof head, "%" PRIu64 " %" PRId64 " ", published_, sent);
+    std::string_view prefix(head, static_cast<std::size_t>(len));
+    if (s_.publisher == publish_kind::pipe) {
+      pub_out_.append(prefix).append(pad_).push_back('\n');
+    } else {
+      std::size_t body = prefix.size() + pad_.size();
+      pub_out_.append("POST ").append(pub_url_.target).append(" HTTP/1.1\r\nHost: ");
+      pub_out_.append(pub_url_.authority).append("\r\nContent-Type: text/plain\r\nContent-Length: ");
+      pub_out_.append(std::to_string(body)).append("\r\n\r\n").append(prefix).append(pad_);
+      ++pub_requests_;
+    }
+  }
+  if (published_ >= count_at_.size()) count_at_.resize(static_cast<std::size_t>(published_) + 1, 0);
+  flush_publisher();
+}
+
+void load_run::flush_publisher() {
+  while (pub_out_pos_ < pub_out_.size()) {
+    ssize_t n = write(pub_fd_, pub_out_.data() + pub_out_pos_, pub_out_.size() - pub_out_pos_);
+    if (n < 0) {
+      if (errno == EAGAIN) break;
+      if (errno == EINTR) continue;
+      die_errno("publish");
+    }
+    pub_out_pos_ += static_cast<std::size_t>(n);
+  }
+  if (pub_out_pos_ == pub_out_.size()) {
+    pub_out_.clear();
+    pub_out_pos_ = 0;
+  }
+  bool want = pub_out_pos_ < pub_out_.size() || !pub_out_.empty();
+  if (want != pub_waiting_writable_) {
+    epoll_event ev{};
+    ev.events = (s_.publisher == publish_kind::http ? EPOLLIN : 0u) | (want ? EPOLLOUT : 0u);
+    ev.data.u64 = publisher_tag;
+    epoll_ctl(epoll_, EPOLL_CTL_MOD, pub_fd_, &ev);
+    pub_waiting_writable_ = want;
+  }
+}
+
+// Responses to the POSTs: counted, and any status but 2xx is an error.
+void load_run::read_publisher() {
+  char buf[16384];
+  ssize_t n = read(pub_fd_, buf, sizeof buf);
+  if (n < 0 && (errno == EAGAIN || errno == EINTR)) return;
+  if (n <= 0) die("the publish connection closed (is keepalive_requests high enough?)");
+  pub_in_.append(buf, static_cast<std::size_t>(n));
+  for (;;) {
+    std::size_t end = pub_in_.find("\r\n\r\n");
+    if (end == std::string::npos) return;
+    std::string_view head(pub_in_.data(), end + 2);
+    int code = status_code(head);
+    std::size_t consumed = end + 4;
+    if (is_chunked(head)) {
+      // Small bodies: wait for the whole thing, then skip it.
+      std::size_t last = pub_in_.find("\r\n0\r\n\r\n", end);
+      if (last == std::string::npos) {
+        if (pub_in_.compare(consumed, 5, "0\r\n\r\n") != 0) return;
+        consumed += 5;
+      } else {
+        consumed = last + 7;
+      }
+    } else if (auto cl = header_value(head, "content-length:")) {
+      std::size_t length = 0;
+      std::from_chars(cl->data(), cl->data() + cl->size(), length);
+      if (pub_in_.size() < consumed + length) return;
+      consumed += length;
+    }
+    if (code < 200 || code > 299) ++pub_errors_;
+    ++pub_responses_;
+    pub_in_.erase(0, consumed);
+  }
+}
+
+bool load_run::publishing_done(nanoseconds now) const {
+  if (s_.publisher == publish_kind::none) return true;
+  if (s_.events) return published_ >= *s_.events;
+  return now >= publish_end_;
+}
+
+void load_run::maybe_publish(nanoseconds now) {
+  if (publishing_done(now)) return;
+  std::uint64_t limit = s_.events ? *s_.events : std::numeric_limits<std::uint64_t>::max();
+  if (s_.rate > 0) {
+    // Paced: burst k is due at k * burst / rate seconds after the start.
+    while (!publishing_done(now) && now >= next_burst_at_) {
+      publish_burst(static_cast<std::size_t>(std::min<std::uint64_t>(s_.burst, limit - published_)));
+      ++bursts_;
+      next_burst_at_ = publish_start_ + static_cast<nanoseconds>(static_cast<double>(bursts_) *
+                                                                 static_cast<double>(s_.burst) /
+                                                                 s_.rate * 1e9);
+    }
+    return;
+  }
+  // Closed loop: keep at most --window events ahead of the slowest client, and the POSTs answered.
+  while (!publishing_done(now)) {
+    std::uint64_t ahead = published_ - slowest_live();
+    if (ahead + s_.burst > s_.window) return;
+    if (s_.publisher == publish_kind::http && pub_requests_ - pub_responses_ + s_.burst > s_.window) {
+      return;
+    }
+    if (!pub_out_.empty()) return;  // the pipe is full: the server is not reading
+    std::size_t n = static_cast<std::size_t>(std::min<std::uint64_t>(s_.burst, limit - published_));
+    publish_burst(n);
+  }
+}
+
+// -- the loop -------------------------------------------------------------------------------------
+
+void load_run::poll(int timeout_ms) {
+  epoll_event events[256];
+  int n = epoll_wait(epoll_, events, 256, timeout_ms);
+  if (n < 0) {
+    if (errno == EINTR) return;
+    die_errno("epoll_wait");
+  }
+  for (int i = 0; i < n; ++i) {
+    epoll_event const& ev = events[i];
+    if (ev.data.u64 == publisher_tag) {
+      if (ev.events & EPOLLOUT) flush_publisher();
+      if (s_.publisher == publish_kind::http && (ev.events & (EPOLLIN | EPOLLERR | EPOLLHUP))) {
+        read_publisher();
+      } else if (s_.publisher == publish_kind::pipe && (ev.events & EPOLLERR)) {
+        die("the server closed its end of the publish pipe");
+      }
+      continue;
+    }
+    client& c = *clients_[static_cast<std::size_t>(ev.data.u64)];
+    if (c.state_ != client::state::closed) on_client_ready(c, ev.events);
+  }
+}
+
+int wait_ms(nanoseconds now, nanoseconds until) {
+  if (until <= now) return 0;
+  auto ms = (until - now + 999'999) / 1'000'000;
+  return static_cast<int>(std::min<nanoseconds>(ms, 1000));
+}
+
+int load_run::run() {
+  std::signal(SIGPIPE, SIG_IGN);
+  rlimit lim{};
+  if (getrlimit(RLIMIT_NOFILE, &lim) == 0 && lim.rlim_cur < lim.rlim_max) {
+    lim.rlim_cur = lim.rlim_max;
+    setrlimit(RLIMIT_NOFILE, &lim);
+  }
+  if (getrlimit(RLIMIT_NOFILE, &lim) == 0 && lim.rlim_cur != RLIM_INFINITY &&
+      lim.rlim_cur < s_.clients + 16) {
+    std::fprintf(stderr, "fanout-loadgen: error: %zu clients need more descriptors than the limit %llu\n",
+                 s_.clients, static_cast<unsigned long long>(lim.rlim_cur));
+    return 2;
+  }
+
+  nanoseconds const start = now_ns();
+  nanoseconds const deadline = start + seconds_to_ns(s_.timeout);
+  bool timed_out = false;
+  server_sample const before = sample_server(s_.server_pid);
+  if (s_.server_pid > 0 && !before.ok) die("cannot read the server's /proc entries");
+
+  // 1. Connect every client and wait for every response head.
+  connect_first_ = start;
+  while (started_ < s_.clients || pending_ > 0) {
+    nanoseconds now = now_ns();
+    if (now >= deadline) {
+      timed_out = true;
+      break;
+    }
+    connect_some(now);
+    poll(s_.connect_rate > 0 ? 1 : 100);
+  }
+
+  // 2. Let the server settle (and, for the memory figure, hold the idle clients).
+  nanoseconds hold_until = now_ns() + seconds_to_ns(s_.settle + s_.idle);
+  for (nanoseconds now = now_ns(); now < hold_until && now < deadline; now = now_ns()) {
+    poll(wait_ms(now, hold_until));
+  }
+  server_sample const connected = sample_server(s_.server_pid);
+
+  // 3. Publish.
+  open_publisher();
+  publish_start_ = now_ns();
+  next_burst_at_ = publish_start_;
+  publish_end_ = publish_start_ + seconds_to_ns(s_.duration);
+  if (s_.publisher != publish_kind::none) {
+    for (;;) {
+      nanoseconds now = now_ns();
+      if (now >= deadline) {
+        timed_out = true;
+        break;
+      }
+      maybe_publish(now);
+      if (publishing_done(now)) break;
+      nanoseconds next = s_.rate > 0 ? next_burst_at_ : now + 100'000'000;
+      if (!s_.events) next = std::min(next, publish_end_);
+      poll(wait_ms(now, next));
+    }
+  }
+
+  // 4. Wait for every live client to get every event (and every POST its answer).
+  std::uint64_t expected = s_.publisher == publish_kind::none ? s_.events.value_or(0) : published_;
+  nanoseconds drain_until = std::min(deadline, now_ns() + seconds_to_ns(s_.drain));
+  if (s_.publisher == publish_kind::none && s_.events) drain_until = deadline;
+  for (;;) {
+    bool caught_up = (live_ == 0 || slowest_live() >= expected) && pub_out_.empty() &&
+                     pub_responses_ >= pub_requests_;
+    if (caught_up) break;
+    nanoseconds now = now_ns();
+    if (now >= drain_until) {
+      timed_out = timed_out || now >= deadline;
+      break;
+    }
+    poll(wait_ms(now, drain_until));
+  }
+  server_sample const after = sample_server(s_.server_pid);
+
+  // 5. Report.
+  result r;
+  r.expected = expected;
+  r.timed_out = timed_out;
+  bool any = false;
+  for (auto const& c : clients_) {
+    if (!c->parser_) continue;  // never connected
+    r.events_min = any ? std::min(r.events_min, c->events_) : c->events_;
+    r.events_max = any ? std::max(r.events_max, c->events_) : c->events_;
+    any = true;
+    r.order_errors += c->order_errors_;
+    r.malformed += c->malformed_;
+  }
+  r.all_delivered = connected_ == s_.clients && failed_ == 0 && lost_ == 0 &&
+                    r.events_min == expected && r.events_max == expected && r.order_errors == 0 &&
+                    r.malformed == 0 && framing_errors_ == 0 && pub_errors_ == 0;
+  if (!latencies_.empty()) {
+    auto pick = [&](double q) {
+      auto k = static_cast<std::size_t>(q * static_cast<double>(latencies_.size() - 1));
+      std::nth_element(latencies_.begin(), latencies_.begin() + static_cast<std::ptrdiff_t>(k),
+                       latencies_.end());
+      return static_cast<double>(latencies_[k]) / 1e6;
+    };
+    r.p50_ms = pick(0.50);
+    r.p99_ms = pick(0.99);
+    r.max_ms = static_cast<double>(*std::max_element(latencies_.begin(), latencies_.end())) / 1e6;
+  }
+  if (delivered_ > 0 && last_delivery_ > first_publish_) {
+    r.seconds = static_cast<double>(last_delivery_ - first_publish_) / 1e9;
+    r.delivered_per_s = static_cast<double>(delivered_) / r.seconds;
+  }
+  report(r, before, connected, after);
+  return r.all_delivered && !timed_out ? 0 : 1;
+}
+
+void load_run::report(result const& r, server_sample const& before, server_sample const& connected,
+                      server_sample const& after) const {
+  bool server = s_.server_pid > 0 && before.ok && connected.ok && after.ok;
+  double per_client_kib = 0;
+  if (server && connected_ > 0) {
+    per_client_kib = (static_cast<double>(connected.rss_kib) - static_cast<double>(before.rss_kib)) /
+                     static_cast<double>(connected_);
+  }
+  double cpu_s = server ? after.cpu_s - connected.cpu_s : 0;
+  double cpu_us_per_event = delivered_ > 0 ? cpu_s * 1e6 / static_cast<double>(delivered_) : 0;
+  if (s_.json) {
+    std::printf(
+        "{\"clients\": %zu, \"connected\": %zu, \"failed\": %zu, \"lost\": %zu, "
+        "\"published\": %" PRIu64 ", \"expected\": %" PRIu64 ", \"events_min\": %" PRIu64
+        ", \"events_max\": %" PRIu64 ", \"order_errors\": %" PRIu64 ", \"malformed\": %" PRIu64
+        ", \"framing_errors\": %" PRIu64 ", \"publish_errors\": %" PRIu64
+        ", \"all_delivered\": %s, \"timed_out\": %s, \"delivered\": %" PRIu64
+        ", \"seconds\": %.3f, \"delivered_per_s\": %.0f, \"latency_samples\": %zu"
+        ", \"latency_p50_ms\": %.3f, \"latency_p99_ms\": %.3f, \"latency_max_ms\": %.3f",
+        s_.clients, connected_, failed_, lost_, published_, r.expected, r.events_min, r.events_max,
+        r.order_errors, r.malformed, framing_errors_, pub_errors_, r.all_delivered ? "true" : "false",
+        r.timed_out ? "true" : "false", delivered_, r.seconds, r.delivered_per_s, latencies_.size(),
+        r.p50_ms, r.p99_ms, r.max_ms);
+    if (server) {
+      std::printf(
+          ", \"server_rss_before_kib\": %" PRIu64 ", \"server_rss_connected_kib\": %" PRIu64
+          ", \"server_rss_after_kib\": %" PRIu64
+          ", \"kib_per_client\": %.3f, \"server_cpu_s\": %.3f, \"cpu_us_per_event\": %.3f",
+          before.rss_kib, connected.rss_kib, after.rss_kib, per_client_kib, cpu_s, cpu_us_per_event);
+    }
+    std::printf("}\n");
+    return;
+  }
+  std::printf("clients         %zu requested, %zu connected, %zu failed, %zu lost\n", s_.clients,
+              connected_, failed_, lost_);
+  std::printf("events          %" PRIu64 " expected; per client min %" PRIu64 ", max %" PRIu64
+              "; %" PRIu64 " out of order, %" PRIu64 " malformed\n",
+              r.expected, r.events_min, r.events_max, r.order_errors, r.malformed);
+  std::printf("all delivered   %s%s\n", r.all_delivered ? "yes" : "no",
+              r.timed_out ? " (timed out)" : "");
+  std::printf("delivered       %" PRIu64 " events in %.3f s: %.0f events/s\n", delivered_,
+              r.seconds, r.delivered_per_s);
+  std::printf("latency         p50 %.3f ms, p99 %.3f ms, max %.3f ms (%zu samples)\n", r.p50_ms,
+              r.p99_ms, r.max_ms, latencies_.size());
+  if (server) {
+    std::printf("server RSS      %" PRIu64 " KiB before, %" PRIu64 " KiB connected (%.3f KiB per client), %" PRIu64
+                " KiB after\n",
+                before.rss_kib, connected.rss_kib, per_client_kib, after.rss_kib);
+    std::printf("server CPU      %.3f s: %.3f us per delivered event\n", cpu_s, cpu_us_per_event);
+  }
+}
+
+// Prints a TCP port on 127.0.0.1 that is free now, for servers that cannot take port 0 (nginx).
+int print_free_port() {
+  int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (fd < 0) die_errno("socket");
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  socklen_t len = sizeof a;
+  if (bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0 ||
+      getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len) != 0) {
+    die_errno("bind");
+  }
+  std::printf("%u\n", static_cast<unsigned>(ntohs(a.sin_port)));
+  close(fd);
+  return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  if (argc == 2 && std::string_view(argv[1]) == "--free-port") return print_free_port();
+  load_run run(parse_settings(argc, argv));
+  return run.run();
+}

@@ -1,0 +1,70 @@
+#include "listen.hpp"
+
+#include <curl/curl.h>
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+
+#include "common/diagnostics.hpp"
+#include "common/terminal.hpp"
+#include "fetch.hpp"
+#include "read_input.hpp"
+#include "signals.hpp"
+#include "stream_consumer.hpp"
+
+namespace sse::listen {
+namespace {
+
+bool want_colour(options const& o) {
+  if (o.format != output_format::text) return false;
+  if (o.colour == "always") return true;
+  if (o.colour == "never") return false;
+  return tools::use_colour(STDOUT_FILENO);
+}
+
+}  // namespace
+
+exit_status run(options const& o) {
+  install_signal_handlers();
+  std::optional<steady_time> deadline;
+  if (o.timeout > 0) {
+    deadline = std::chrono::steady_clock::now() +
+               std::chrono::duration_cast<std::chrono::steady_clock::duration>(
+                   std::chrono::duration<double>(o.timeout));
+  }
+  stream_consumer consumer(o, want_colour(o), STDOUT_FILENO);
+  if (!o.last_event_id.empty()) consumer.parser().set_last_event_id(o.last_event_id);
+
+  if (!o.input.empty() || o.url == "-") {
+    if (o.url == "-") return read_stream(STDIN_FILENO, "standard input", o, consumer, deadline);
+    int fd = ::open(o.input.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0) {
+      tools::error("cannot open " + o.input + ": " + std::strerror(errno));
+      return exit_status::local_io;
+    }
+    exit_status s = read_stream(fd, o.input, o, consumer, deadline);
+    ::close(fd);
+    return s;
+  }
+
+  std::optional<std::string> body;
+  if (o.data) {
+    if (!o.data->empty() && o.data->front() == '@') {
+      body = read_whole_file(o.data->substr(1));
+      if (!body) return exit_status::local_io;
+    } else {
+      body = *o.data;
+    }
+  }
+  if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
+    tools::error("cannot initialise libcurl");
+    return exit_status::network;
+  }
+  exit_status s = fetch_stream(o, body, consumer, deadline);
+  curl_global_cleanup();
+  return s;
+}
+
+}  // namespace sse::listen

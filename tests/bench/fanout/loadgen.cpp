@@ -403,10 +403,23 @@ struct server_sample {
   bool ok = false;
   std::uint64_t rss_kib = 0;
   double cpu_s = 0;  // utime + stime
+  double user_s = 0;
+  nanoseconds at = now_ns();
+  double own_cpu_s = 0;  // the load generator's own CPU time, for telling who was the bottleneck
 };
+
+double own_cpu_seconds() {
+  rusage ru{};
+  getrusage(RUSAGE_SELF, &ru);
+  auto secs = [](timeval tv) {
+    return static_cast<double>(tv.tv_sec) + static_cast<double>(tv.tv_usec) / 1e6;
+  };
+  return secs(ru.ru_utime) + secs(ru.ru_stime);
+}
 
 server_sample sample_server(long pid) {
   server_sample out;
+  out.own_cpu_s = own_cpu_seconds();
   if (pid <= 0) return out;
   std::string base = "/proc/" + std::to_string(pid);
   std::ifstream status(base + "/status");
@@ -436,6 +449,7 @@ server_sample sample_server(long pid) {
   unsigned long long stime = std::strtoull(end, nullptr, 10);
   double ticks = static_cast<double>(sysconf(_SC_CLK_TCK));
   out.cpu_s = static_cast<double>(utime + stime) / ticks;
+  out.user_s = static_cast<double>(utime) / ticks;
   out.ok = true;
   return out;
 }
@@ -1050,6 +1064,10 @@ void load_run::report(result const& r, server_sample const& before, server_sampl
   }
   double cpu_s = server ? after.cpu_s - connected.cpu_s : 0;
   double cpu_us_per_event = delivered_ > 0 ? cpu_s * 1e6 / static_cast<double>(delivered_) : 0;
+  // Shares of one CPU while publishing and draining: the side near 1.0 was the bottleneck.
+  double window_s = static_cast<double>(after.at - connected.at) / 1e9;
+  double server_share = window_s > 0 ? cpu_s / window_s : 0;
+  double loadgen_share = window_s > 0 ? (after.own_cpu_s - connected.own_cpu_s) / window_s : 0;
   if (s_.json) {
     std::printf(
         "{\"clients\": %zu, \"connected\": %zu, \"failed\": %zu, \"lost\": %zu, "
@@ -1058,17 +1076,20 @@ void load_run::report(result const& r, server_sample const& before, server_sampl
         ", \"framing_errors\": %" PRIu64 ", \"publish_errors\": %" PRIu64
         ", \"all_delivered\": %s, \"timed_out\": %s, \"delivered\": %" PRIu64
         ", \"seconds\": %.3f, \"delivered_per_s\": %.0f, \"latency_samples\": %zu"
-        ", \"latency_p50_ms\": %.3f, \"latency_p99_ms\": %.3f, \"latency_max_ms\": %.3f",
+        ", \"latency_p50_ms\": %.3f, \"latency_p99_ms\": %.3f, \"latency_max_ms\": %.3f"
+        ", \"loadgen_cpu_share\": %.3f",
         s_.clients, connected_, failed_, lost_, published_, r.expected, r.events_min, r.events_max,
         r.order_errors, r.malformed, framing_errors_, pub_errors_, r.all_delivered ? "true" : "false",
         r.timed_out ? "true" : "false", delivered_, r.seconds, r.delivered_per_s, latencies_.size(),
-        r.p50_ms, r.p99_ms, r.max_ms);
+        r.p50_ms, r.p99_ms, r.max_ms, loadgen_share);
     if (server) {
       std::printf(
           ", \"server_rss_before_kib\": %" PRIu64 ", \"server_rss_connected_kib\": %" PRIu64
           ", \"server_rss_after_kib\": %" PRIu64
-          ", \"kib_per_client\": %.3f, \"server_cpu_s\": %.3f, \"cpu_us_per_event\": %.3f",
-          before.rss_kib, connected.rss_kib, after.rss_kib, per_client_kib, cpu_s, cpu_us_per_event);
+          ", \"kib_per_client\": %.3f, \"server_cpu_s\": %.3f, \"cpu_us_per_event\": %.3f"
+          ", \"server_cpu_share\": %.3f, \"server_user_s\": %.3f",
+          before.rss_kib, connected.rss_kib, after.rss_kib, per_client_kib, cpu_s, cpu_us_per_event,
+          server_share, after.user_s - connected.user_s);
     }
     std::printf("}\n");
     return;
@@ -1088,8 +1109,10 @@ void load_run::report(result const& r, server_sample const& before, server_sampl
     std::printf("server RSS      %" PRIu64 " KiB before, %" PRIu64 " KiB connected (%.3f KiB per client), %" PRIu64
                 " KiB after\n",
                 before.rss_kib, connected.rss_kib, per_client_kib, after.rss_kib);
-    std::printf("server CPU      %.3f s: %.3f us per delivered event\n", cpu_s, cpu_us_per_event);
+    std::printf("server CPU      %.3f s (%.3f s user): %.3f us per delivered event; %.0f%% of a CPU\n",
+                cpu_s, after.user_s - connected.user_s, cpu_us_per_event, server_share * 100);
   }
+  std::printf("load generator  %.0f%% of a CPU while publishing and draining\n", loadgen_share * 100);
 }
 
 // Prints a TCP port on 127.0.0.1 that is free now, for servers that cannot take port 0 (nginx).

@@ -1,0 +1,166 @@
+#!/usr/bin/env bash
+# sse-listen's consumption benchmark (issue 5's "Design" targets), side by side with the npm
+# `eventsource` client and curl, against tests/bench/consume/blast_server: a local server that sends
+# a ~100 MB stream as fast as it is read.
+#
+#   scripts/bench-consume.sh [--reps N] [--bytes N] [--build-dir DIR] [--server-cpu N] [--client-cpu N]
+#
+# For each corpus (tiny, typical, large) and each repetition it runs, pinned to one core while the
+# server has another:
+#   curl        curl -N -s URL > /dev/null                          (moves bytes, parses nothing)
+#   npm-es      node tests/bench/consume/js/consume.mjs URL          (npm eventsource 4.1.1)
+#   json        sse-listen --no-reconnect --json URL > /dev/null
+#   text        sse-listen --no-reconnect URL > /dev/null
+#   raw         sse-listen --no-reconnect --raw URL > /dev/null
+#   json-stdin  sse-listen --no-reconnect --json - < CORPUS > /dev/null   (no network)
+# and prints the median wall time of each as MB/s and events/s, the speed-up over npm eventsource,
+# and raw's wall time over curl's. Every timed run must exit 0, and one untimed run per corpus checks
+# that sse-listen --json and the Node client saw every event, so a fast wrong run cannot pass.
+#
+# Targets (issue 5): json >= 3x npm-es on every corpus; text faster than json; raw <= 1.25x curl.
+# Exit status: 0 when the runs were complete and correct (whether or not targets are met; the table
+# says), 1 when a run failed or miscounted, 2 on a usage error.
+set -euo pipefail
+
+root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+reps=5
+bytes=100000000
+build=$root/build/release
+server_cpu=0
+client_cpu=1
+
+usage() {
+  sed -n '6p' "${BASH_SOURCE[0]}" | sed 's/^# *//' >&2
+  exit 2
+}
+while [ $# -gt 0 ]; do
+  case $1 in
+    --reps) reps=${2:?}; shift 2 ;;
+    --bytes) bytes=${2:?}; shift 2 ;;
+    --build-dir) build=$(realpath -m "${2:?}"); shift 2 ;;
+    --server-cpu) server_cpu=${2:?}; shift 2 ;;
+    --client-cpu) client_cpu=${2:?}; shift 2 ;;
+    -h|--help) sed -n '2,22p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    *) echo "bench-consume: error: unknown argument: $1" >&2; usage ;;
+  esac
+done
+[[ $reps =~ ^[1-9][0-9]*$ && $bytes =~ ^[1-9][0-9]*$ ]] ||
+  { echo "bench-consume: error: --reps and --bytes take positive integers" >&2; exit 2; }
+if [ "$server_cpu" = "$client_cpu" ] || [ "$(nproc)" -lt 2 ]; then
+  echo "bench-consume: warning: server and client share a core; figures will be lower" >&2
+fi
+
+fail() { echo "bench-consume: error: $*" >&2; exit 1; }
+
+"$root/scripts/setup.sh"
+
+# Build: the release preset, only what is run.
+if [ ! -f "$build/CMakeCache.txt" ]; then
+  cmake --preset release -B "$build" >&2
+fi
+if cmake --build "$build" --target help | grep -q '^blast_server:'; then
+  cmake --build "$build" -j2 --target sse-listen blast_server >&2
+  blast_server=$build/tests/bench/consume/blast_server
+else
+  # tests/bench/CMakeLists.txt does not add consume/ yet: blast_server is one dependency-free file.
+  cmake --build "$build" -j2 --target sse-listen >&2
+  blast_server=$build/bench-consume/blast_server
+  mkdir -p "$(dirname "$blast_server")"
+  c++ -std=c++17 -O2 -o "$blast_server" "$root/tests/bench/consume/blast_server.cpp"
+fi
+sse_listen=$build/tools/sse-listen/sse-listen
+[ -x "$sse_listen" ] || fail "no sse-listen at $sse_listen"
+
+js=$root/tests/bench/consume/js
+if [ ! -d "$js/node_modules/eventsource" ]; then
+  npm ci --prefix "$js" --no-audit --no-fund --loglevel=error >/dev/null
+fi
+
+work=$(mktemp -d "${TMPDIR:-/tmp}/bench-consume.XXXXXX")
+server_pid=
+cleanup() {
+  if [ -n "$server_pid" ]; then kill "$server_pid" 2>/dev/null || true; wait "$server_pid" 2>/dev/null || true; fi
+  rm -rf "$work"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+taskset -c "$server_cpu" "$blast_server" --port 0 --bytes "$bytes" 2>"$work/server.log" &
+server_pid=$!
+for _ in $(seq 100); do
+  grep -q '^listening on ' "$work/server.log" && break
+  kill -0 "$server_pid" 2>/dev/null || fail "blast_server exited: $(cat "$work/server.log")"
+  sleep 0.1
+done
+base=$(sed -n 's/^listening on \(http:[^ ]*\)$/\1/p' "$work/server.log")
+[ -n "$base" ] || fail "blast_server did not start listening within 10 s"
+
+# One timed run: prints the wall time in seconds. Runs under `timeout` so a hang cannot stall the
+# whole benchmark; any failure aborts it.
+client() { taskset -c "$client_cpu" timeout 120 "$@"; }
+timed() {
+  local name=$1 start end status=0
+  shift
+  start=$EPOCHREALTIME
+  "$@" || status=$?
+  end=$EPOCHREALTIME
+  [ "$status" -eq 0 ] || fail "$name exited $status"
+  awk -v s="$start" -v e="$end" 'BEGIN { printf "%.6f\n", e - s }'
+}
+
+tools=(curl npm-es json text raw json-stdin)
+run_tool() {  # corpus tool
+  local url=$base$1 file=$work/$1.sse
+  case $2 in
+    curl) client curl -N -s --fail "$url" >/dev/null ;;
+    npm-es) client node "$js/consume.mjs" "$url" >"$work/node.out" ;;
+    json) client "$sse_listen" --no-reconnect --json "$url" >/dev/null ;;
+    text) client "$sse_listen" --no-reconnect "$url" >/dev/null ;;
+    raw) client "$sse_listen" --no-reconnect --raw "$url" >/dev/null ;;
+    json-stdin) client "$sse_listen" --no-reconnect --json - <"$file" >/dev/null ;;
+  esac
+}
+
+median() { sort -g | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
+
+echo "bench-consume: $reps repetitions per tool, server on cpu $server_cpu, clients on cpu $client_cpu" >&2
+printf '%-8s %-11s %9s %9s %12s %9s %s\n' corpus tool seconds MB/s events/s vs-npm-es note
+for corpus in tiny typical large; do
+  # The same bytes the server sends, for the stdin run and the byte count.
+  "$blast_server" --dump "$corpus" --bytes "$bytes" >"$work/$corpus.sse" 2>"$work/dump.log"
+  events=$(sed -n 's/^corpus [a-z]*: \([0-9]*\) events, .*/\1/p' "$work/dump.log")
+  size=$(stat -c %s "$work/$corpus.sse")
+
+  # Correctness, untimed: every event reached both parsers.
+  printed=$(client "$sse_listen" --no-reconnect --json "$base$corpus" | wc -l) ||
+    fail "$corpus: sse-listen --json failed"
+  [ "$printed" -eq "$events" ] || fail "$corpus: sse-listen --json printed $printed events of $events"
+
+  for tool in "${tools[@]}"; do : >"$work/$corpus.$tool.times"; done
+  for ((rep = 1; rep <= reps; rep++)); do
+    # Interleaved, so a burst of load from elsewhere on the machine hits every tool alike.
+    for tool in "${tools[@]}"; do
+      timed "$corpus/$tool" run_tool "$corpus" "$tool" >>"$work/$corpus.$tool.times"
+      if [ "$tool" = npm-es ]; then
+        counted=$(sed -n 's/.*"events":\([0-9]*\).*/\1/p' "$work/node.out")
+        [ "$counted" = "$events" ] || fail "$corpus: npm eventsource counted ${counted:-nothing} of $events events"
+      fi
+    done
+  done
+
+  declare -A med=()
+  for tool in "${tools[@]}"; do med[$tool]=$(median <"$work/$corpus.$tool.times"); done
+  for tool in "${tools[@]}"; do
+    note=
+    case $tool in
+      json) note=$(awk -v n="${med[npm-es]}" -v t="${med[json]}" 'BEGIN { r = n / t; printf "target >= 3x npm-es: %s", (r >= 3) ? "met" : "MISSED" }') ;;
+      text) note=$(awk -v j="${med[json]}" -v t="${med[text]}" 'BEGIN { printf "target faster than json: %s", (t < j) ? "met" : "MISSED" }') ;;
+      raw) note=$(awk -v c="${med[curl]}" -v t="${med[raw]}" 'BEGIN { r = t / c; printf "wall time %.2fx curl (target <= 1.25x: %s)", r, (r <= 1.25) ? "met" : "MISSED" }') ;;
+    esac
+    awk -v c="$corpus" -v tool="$tool" -v t="${med[$tool]}" -v n="${med[npm-es]}" -v b="$size" -v e="$events" -v note="$note" \
+      'BEGIN { printf "%-8s %-11s %9.3f %9.0f %12.0f %8.2fx %s\n", c, tool, t, b / t / 1e6, e / t, n / t, note }'
+  done
+  unset med
+  rm -f "$work/$corpus.sse"
+  echo "bench-consume: $corpus: $events events, $size bytes" >&2
+done

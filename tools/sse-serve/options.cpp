@@ -1,0 +1,120 @@
+#include "options.hpp"
+
+#include <CLI/CLI.hpp>
+
+#include <sse/version.hpp>
+
+namespace sse::serve {
+namespace {
+
+// "Name: value" with a token name and a value without line breaks, so a header cannot split the head.
+std::string check_header(std::string const& h) {
+  auto colon = h.find(':');
+  if (colon == std::string::npos || colon == 0) return "expected 'Name: value', got '" + h + "'";
+  for (std::size_t i = 0; i < colon; ++i) {
+    unsigned char c = static_cast<unsigned char>(h[i]);
+    bool token = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+                 std::string_view("!#$%&'*+-.^_`|~").find(static_cast<char>(c)) != std::string_view::npos;
+    if (!token) return "invalid header name in '" + h + "'";
+  }
+  if (h.find_first_of("\r\n", colon) != std::string::npos) return "line break in header value";
+  return {};
+}
+
+std::string check_path(std::string const& p) {
+  if (p.empty() || p[0] != '/') return "the path must start with '/'";
+  if (p == "/") return "'/' serves the page; choose another path for the stream";
+  // Only characters that need no escaping in a URL, in HTML or in a JavaScript string.
+  constexpr std::string_view allowed =
+      "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-._~/%!$&()*+,;=:@";
+  if (p.find_first_not_of(allowed) != std::string::npos) {
+    return "the path may hold only letters, digits and -._~/%!$&()*+,;=:@";
+  }
+  return {};
+}
+
+}  // namespace
+
+void add_serve_options(CLI::App& app, options& o) {
+  app.set_version_flag("--version", std::string("sse-serve ") + SSE_VERSION_STRING);
+  app.get_formatter()->column_width(34);
+
+  app.add_option("--host", o.host, "Address to listen on (IPv4 or IPv6)")->capture_default_str();
+  app.add_option("-p,--port", o.port, "Port to listen on; 0 picks a free port")->capture_default_str();
+  app.add_option("--path", o.path, "URL path of the event stream")->capture_default_str()->check(
+      CLI::Validator(check_path, ""));
+
+  app.add_flag("--counter", o.counter, "Emit a counter on a timer instead of reading stdin");
+  app.add_option("--interval", o.interval, "Seconds between counter events (fractions allowed)")
+      ->capture_default_str()
+      ->check(CLI::PositiveNumber);
+  app.add_option_function<std::string>(
+         "--format",
+         [&o](std::string const& name) {
+           o.format = name == "json" ? input_format::json
+                      : name == "sse" ? input_format::sse
+                                      : input_format::lines;
+         },
+         "stdin format: lines (one event per line), json (one object per line), sse")
+      ->check(CLI::IsMember({"lines", "json", "sse"}))
+      ->option_text("lines|json|sse (default: lines)");
+  app.add_option("--event", o.event_type, "Event type of line and counter events")
+      ->check(CLI::Validator(
+          [](std::string const& t) {
+            return t.find_first_of("\r\n") == std::string::npos ? std::string()
+                                                                  : "line break in event type";
+          },
+          ""))
+      ->option_text("TYPE");
+  app.add_option("--max-line", o.max_line,
+                 "Longest stdin line accepted, in bytes (K, M suffixes); longer ones are skipped")
+      ->transform(CLI::AsSizeValue(false))
+      ->option_text("BYTES (default: 1M)");
+
+  app.add_option("--history", o.history, "Events kept for clients that resume with Last-Event-ID")
+      ->capture_default_str();
+  app.add_option("--history-bytes", o.history_bytes, "Bytes of events kept in the history (K, M, G)")
+      ->transform(CLI::AsSizeValue(false))
+      ->option_text("BYTES (default: 16M)");
+  app.add_option_function<std::uint64_t>(
+      "--retry", [&o](std::uint64_t const& ms) { o.retry = ms; },
+      "Send 'retry: MS' (reconnection delay) at the start of each stream");
+  app.add_option("--ping", o.ping, "Seconds between keep-alive comments; 0 turns them off")
+      ->capture_default_str()
+      ->check(CLI::NonNegativeNumber);
+
+  app.add_option_function<std::string>(
+      "--cors", [&o](std::string const& origin) { o.cors = origin; },
+      "Allow cross-origin requests from ORIGIN (or *); answers preflights");
+  app.add_option("--header", o.headers, "Add a response header 'Name: value' (repeatable)")
+      ->check(CLI::Validator(check_header, ""))
+      ->option_text("'NAME: VALUE' ...");
+  app.add_option("--max-clients", o.max_clients, "Most concurrent streams; more get 503 (0: no limit)")
+      ->capture_default_str();
+  app.add_option("--client-buffer", o.client_buffer,
+                 "Bytes queued for a slow client before it is disconnected (K, M suffixes)")
+      ->transform(CLI::AsSizeValue(false))
+      ->option_text("BYTES (default: 4M)");
+
+  app.add_flag("--exit-on-eof", o.exit_on_eof,
+               "At the end of stdin, deliver everything, end the streams and exit");
+  auto* quiet = app.add_flag("-q,--quiet", o.quiet, "Print only errors");
+  app.add_flag("-v,--verbose", o.verbose, "Print a line per client connect and disconnect")
+      ->excludes(quiet);
+
+  app.footer(serve_examples());
+}
+
+char const* serve_examples() {
+  return R"(Examples:
+  tail -f /var/log/syslog | sse-serve        then open http://127.0.0.1:8080/
+  sse-serve --counter --interval 0.5         a counter, twice a second
+  vmstat 1 | sse-serve --host :: -p 9000     all IPv6 (and usually IPv4) addresses
+  producer | sse-serve --format json         {"event":"e","data":"d","id":"7"} per line
+  curl -sN https://host/stream | sse-serve --format sse --cors '*'
+  seq 3 | sse-serve --exit-on-eof -p 0       serve three events, then end the streams
+
+The stream is GET /events; GET / is a live page that shows it.)";
+}
+
+}  // namespace sse::serve

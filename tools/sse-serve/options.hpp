@@ -1,0 +1,53 @@
+// sse-serve's options: one struct, filled by CLI11 through add_serve_options (tests use the same).
+#ifndef SSE_SERVE_OPTIONS_HPP
+#define SSE_SERVE_OPTIONS_HPP
+
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace CLI {
+class App;
+}
+
+namespace sse::serve {
+
+enum class input_format { lines, json, sse };
+
+struct options {
+  std::string host = "127.0.0.1";
+  std::uint16_t port = 8080;
+  std::string path = "/events";
+
+  bool counter = false;
+  double interval = 1.0;  // seconds between counter events
+  input_format format = input_format::lines;
+  std::string event_type;  // empty: the default type ("message")
+  std::size_t max_line = std::size_t{1} << 20;
+
+  std::size_t history = 1000;
+  std::size_t history_bytes = std::size_t{16} << 20;
+  std::optional<std::uint64_t> retry;
+  double ping = 15.0;  // seconds; 0 = off
+
+  std::optional<std::string> cors;
+  std::vector<std::string> headers;  // "Name: value"
+  std::size_t max_clients = 0;       // 0 = no limit
+  std::size_t client_buffer = std::size_t{4} << 20;
+
+  bool exit_on_eof = false;
+  bool quiet = false;
+  bool verbose = false;
+};
+
+// Registers every option (and --version) on app, bound to o.
+void add_serve_options(CLI::App& app, options& o);
+
+// The examples shown at the end of --help.
+char const* serve_examples();
+
+}  // namespace sse::serve
+
+#endif

@@ -1066,8 +1066,9 @@ void load_run::report(result const& r, server_sample const& before, server_sampl
   double cpu_us_per_event = delivered_ > 0 ? cpu_s * 1e6 / static_cast<double>(delivered_) : 0;
   // Shares of one CPU while publishing and draining: the side near 1.0 was the bottleneck.
   double window_s = static_cast<double>(after.at - connected.at) / 1e9;
-  double server_share = window_s > 0 ? cpu_s / window_s : 0;
-  double loadgen_share = window_s > 0 ? (after.own_cpu_s - connected.own_cpu_s) / window_s : 0;
+  bool flowed = delivered_ > 0 && window_s > 0;
+  double server_share = flowed ? cpu_s / window_s : 0;
+  double loadgen_share = flowed ? (after.own_cpu_s - connected.own_cpu_s) / window_s : 0;
   if (s_.json) {
     std::printf(
         "{\"clients\": %zu, \"connected\": %zu, \"failed\": %zu, \"lost\": %zu, "

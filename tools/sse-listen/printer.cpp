@@ -1,7 +1,9 @@
 #include "printer.hpp"
 
+#include <algorithm>
 #include <array>
 #include <cstdint>
+#include <cstring>
 
 #include <sse/encoder.hpp>
 
@@ -51,23 +53,6 @@ long utf8_sequence(std::string_view s, std::size_t i) {
   return static_cast<long>(need + 1);
 }
 
-void append_escape(std::string& out, unsigned char c) {
-  switch (c) {
-    case '"': out.append("\\\""); return;
-    case '\\': out.append("\\\\"); return;
-    case '\n': out.append("\\n"); return;
-    case '\r': out.append("\\r"); return;
-    case '\t': out.append("\\t"); return;
-    case '\b': out.append("\\b"); return;
-    case '\f': out.append("\\f"); return;
-    default: {
-      constexpr char hex[] = "0123456789abcdef";
-      char u[6] = {'\\', 'u', '0', '0', hex[c >> 4], hex[c & 0xF]};
-      out.append(u, sizeof u);
-    }
-  }
-}
-
 void append_data_lines(std::string& out, std::string_view data, std::string_view label) {
   if (label.empty()) {
     out.append(data).push_back('\n');
@@ -88,34 +73,103 @@ void append_data_lines(std::string& out, std::string_view data, std::string_view
 
 }  // namespace
 
-void append_json_string(std::string& out, std::string_view s) {
-  out.push_back('"');
+namespace {
+
+// Writes into a std::string through a pointer: one resize up front for the expected size (the
+// output when nothing needs escaping), more only when escapes outgrow it, and one at the end.
+// Appending piece by piece costs a capacity check and a call per piece, which dominates tiny events.
+class json_writer {
+ public:
+  json_writer(std::string& out, std::size_t expected) : out_(out), start_(out.size()), used_(start_) {
+    out_.resize(used_ + expected);
+  }
+  ~json_writer() { out_.resize(used_); }
+  json_writer(json_writer const&) = delete;
+  json_writer& operator=(json_writer const&) = delete;
+
+  void put(std::string_view v) {
+    std::memcpy(room(v.size()), v.data(), v.size());
+    used_ += v.size();
+  }
+  void put(char c) {
+    *room(1) = c;
+    ++used_;
+  }
+  void string(std::string_view s);
+
+ private:
+  char* room(std::size_t n) {
+    // Grow by what this writer has written so far (geometric, so escape-heavy data stays linear),
+    // never by the whole buffer, which holds the rest of the chunk's output too.
+    if (out_.size() - used_ < n) out_.resize(used_ + std::max(n, used_ - start_ + 64));
+    return out_.data() + used_;
+  }
+
+  std::string& out_;
+  std::size_t start_;
+  std::size_t used_;
+};
+
+// True when one of the 8 bytes in x is a control character, '"', '\\' or non-ASCII.
+inline bool needs_care(std::uint64_t x) {
+  constexpr std::uint64_t ones = 0x0101010101010101u, high = 0x8080808080808080u;
+  auto has_zero = [](std::uint64_t v) { return (v - ones) & ~v & high; };
+  std::uint64_t below_space = (x - ones * 0x20) & ~x & high;
+  return (below_space | has_zero(x ^ (ones * '"')) | has_zero(x ^ (ones * '\\')) | (x & high)) != 0;
+}
+
+void json_writer::string(std::string_view s) {
+  put('"');
+  std::size_t const n = s.size();
   std::size_t i = 0, run = 0;
-  while (i < s.size()) {
-    unsigned char c = static_cast<unsigned char>(s[i]);
-    unsigned char cls = byte_class[c];
-    if (cls == 0) {
-      ++i;
-      continue;
+  while (i < n) {
+    while (i + 8 <= n) {
+      std::uint64_t x;
+      std::memcpy(&x, s.data() + i, 8);
+      if (needs_care(x)) break;
+      i += 8;
     }
-    out.append(s.data() + run, i - run);
-    if (cls == 1) {
-      append_escape(out, c);
+    while (i < n && byte_class[static_cast<unsigned char>(s[i])] == 0) ++i;
+    if (i == n) break;
+    put(s.substr(run, i - run));
+    unsigned char c = static_cast<unsigned char>(s[i]);
+    if (byte_class[c] == 1) {
+      char escape[6] = {'\\', 'u', '0', '0', 0, 0};
+      switch (c) {
+        case '"': put("\\\""); break;
+        case '\\': put("\\\\"); break;
+        case '\n': put("\\n"); break;
+        case '\r': put("\\r"); break;
+        case '\t': put("\\t"); break;
+        case '\b': put("\\b"); break;
+        case '\f': put("\\f"); break;
+        default:
+          escape[4] = "0123456789abcdef"[c >> 4];
+          escape[5] = "0123456789abcdef"[c & 0xF];
+          put(std::string_view(escape, sizeof escape));
+      }
       ++i;
     } else {
-      long n = utf8_sequence(s, i);
-      if (n > 0) {
-        out.append(s.data() + i, static_cast<std::size_t>(n));
-        i += static_cast<std::size_t>(n);
+      long len = utf8_sequence(s, i);
+      if (len > 0) {
+        put(s.substr(i, static_cast<std::size_t>(len)));
+        i += static_cast<std::size_t>(len);
       } else {
-        out.append(replacement);
-        i += static_cast<std::size_t>(-n);
+        put(replacement);
+        i += static_cast<std::size_t>(-len);
       }
     }
     run = i;
   }
-  out.append(s.data() + run, i - run);
-  out.push_back('"');
+  put(s.substr(run, n - run));
+  put('"');
+}
+
+}  // namespace
+
+void append_json_string(std::string& out, std::string_view s) {
+  json_writer w(out, s.size() + 2);
+  w.string(s);
 }
 
 printer::printer(output_format format, bool colour) : format_(format), colour_(colour) {}
@@ -123,14 +177,18 @@ printer::printer(output_format format, bool colour) : format_(format), colour_(c
 void printer::print(event_view const& ev, std::string& out) {
   switch (format_) {
     case output_format::json:
-      out.append("{\"event\":");
-      append_json_string(out, ev.type);
-      out.append(",\"data\":");
-      append_json_string(out, ev.data);
-      out.append(",\"id\":");
-      append_json_string(out, ev.id);
-      out.append("}\n");
+    {
+      // {"event":"T","data":"D","id":"I"}\n is 34 bytes around the three strings.
+      json_writer w(out, ev.type.size() + ev.data.size() + ev.id.size() + 34);
+      w.put("{\"event\":");
+      w.string(ev.type);
+      w.put(",\"data\":");
+      w.string(ev.data);
+      w.put(",\"id\":");
+      w.string(ev.id);
+      w.put("}\n");
       return;
+    }
     case output_format::sse:
       print_sse(ev, out);
       return;

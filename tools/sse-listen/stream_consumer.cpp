@@ -54,9 +54,19 @@ stream_consumer::stream_consumer(options const& o, bool colour, int out_fd)
       printer_(o.format == output_format::raw ? output_format::text : o.format, colour),
       parser_(*this, make_parser_options(o)) {
   out_.reserve(std::size_t{64} << 10);
+  bool local = !o.input.empty() || o.url == "-";
+  passthrough_ = o.format == output_format::raw && o.count == 0 && !o.until_data && !o.until_event &&
+                 (o.no_reconnect || local) && o.verbose == 0;
 }
 
 consume_state stream_consumer::feed(std::string_view chunk) {
+  if (passthrough_) {
+    int err = write_all(out_fd_, chunk);
+    if (err == 0) return consume_state::go_on;
+    if (err == EPIPE) return consume_state::output_closed;
+    error_ = std::string("cannot write to standard output: ") + std::strerror(err);
+    return consume_state::output_error;
+  }
   std::size_t used = parser_.feed(chunk);
   if (format_ == output_format::raw) out_.append(chunk.data(), used);
   if (stopped_) return flush(consume_state::done);

@@ -64,6 +64,9 @@ class stream_consumer final : public sse::handler {
   std::string error_;
   std::uint64_t events_ = 0;
   bool stopped_ = false;
+  // --raw with nothing that needs the events (no count, sentinel, reconnection or -v): the bytes
+  // go straight from the chunk to stdout, unparsed, as cat would move them.
+  bool passthrough_ = false;
 };
 
 }  // namespace sse::listen

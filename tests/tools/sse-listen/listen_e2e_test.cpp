@@ -91,6 +91,13 @@ TEST(listen_e2e, raw_output_is_the_bytes_as_received) {
   EXPECT_EQ(r.out, body);
 }
 
+TEST(listen_e2e, raw_output_with_count_stops_after_the_nth_event) {
+  scripted_server server({response::events("data: 1\n\n: c\ndata: 2\n\ndata: 3\n\n").hold()});
+  auto r = listen({"--raw", "-n", "2", server.url()});
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.out, "data: 1\n\n: c\ndata: 2\n\n");
+}
+
 TEST(listen_e2e, sse_output_re_encodes_complete_events) {
   scripted_server server({response::events(": c\nevent: e\ndata: a\ndata: b\nid: 4\n\ndata: partial")});
   auto r = listen({"--sse", "--no-reconnect", server.url()});

@@ -3,6 +3,8 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
+#include <vector>
+
 #include <sse/encoder.hpp>
 #include <sse/parser.hpp>
 
@@ -63,6 +65,29 @@ TEST(json_string, matches_the_whatwg_repair_of_libsse_for_every_two_byte_input) 
       }
     }
   }
+}
+
+TEST(json_string, specials_at_every_offset_of_a_long_string) {
+  // The fast path scans 8 bytes at a time: put each kind of special byte at every position.
+  for (std::string special : std::vector<std::string>{"\"", "\\", "\n", "\x01", std::string(1, '\0'), "\x7f", "\xC3\xA9", "\x80",
+                              "\xE2\x82"}) {
+    for (std::size_t k = 0; k <= 40; ++k) {
+      std::string in = std::string(k, 'a') + special + std::string(40 - k, 'b');
+      std::string repaired;
+      sse::append_utf8_repaired(repaired, in);
+      std::string out = json_string(in);
+      ASSERT_EQ(nlohmann::json::parse(out).get<std::string>(), repaired) << "offset " << k;
+    }
+  }
+}
+
+TEST(json_string, appends_after_existing_content_and_grows_for_escape_heavy_input) {
+  std::string out = "prefix:";
+  std::string in(1000, '\x01');
+  append_json_string(out, in);
+  ASSERT_EQ(out.size(), 7 + 2 + 6 * 1000);
+  EXPECT_EQ(out.compare(0, 14, "prefix:\"\\u0001"), 0);
+  EXPECT_EQ(out.back(), '"');
 }
 
 TEST(json_line, has_the_contract_key_order_and_one_line) {

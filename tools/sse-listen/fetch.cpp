@@ -40,6 +40,20 @@ std::string format_ms(milliseconds ms) {
   return s;
 }
 
+bool is_permanent(CURLcode code) {
+  switch (code) {
+    case CURLE_URL_MALFORMAT:
+    case CURLE_UNSUPPORTED_PROTOCOL:
+    case CURLE_SSL_CACERT_BADFILE:
+    case CURLE_SSL_CERTPROBLEM:
+    case CURLE_SSL_CRL_BADFILE:
+    case CURLE_TOO_MANY_REDIRECTS:
+      return true;
+    default:
+      return false;
+  }
+}
+
 struct slist_deleter {
   void operator()(curl_slist* l) const { curl_slist_free_all(l); }
 };
@@ -69,8 +83,9 @@ class client {
       : o_(o), body_(body), consumer_(consumer), deadline_(deadline),
         policy_(make_config(o)) {
     consumer_.on_retry_field([this](std::uint64_t ms) {
+      milliseconds before = policy_.reconnection_time();
       policy_.set_reconnection_time(ms);
-      if (o_.verbose > 0) {
+      if (o_.verbose > 0 && policy_.reconnection_time() != before) {
         tools::info("retry: " + std::to_string(ms) + " ms; reconnection time is now " +
                     format_ms(policy_.reconnection_time()));
       }
@@ -120,6 +135,7 @@ class client {
   std::string rejected_body_;   // its first bytes
   bool rejected_body_cut_ = false;
   consume_state consumed_ = consume_state::go_on;
+  CURLcode result_ = CURLE_OK;  // libcurl's result of the last transfer
   steady_time last_activity_{};
   std::uint64_t bytes_ = 0;
 };
@@ -314,6 +330,7 @@ outcome client::drive() {
                     nullptr);
   }
   curl_multi_remove_handle(m, easy_.get());
+  result_ = code;
   if (result == outcome::network_error) {
     std::string why = error_buffer_[0] != '\0' ? error_buffer_ : curl_easy_strerror(code);
     rejection_ = why + " (" + o_.url + ")";
@@ -419,6 +436,13 @@ exit_status client::run() {
       rejection_ = "no response within --idle-timeout (" + o_.url + ")";
     }
 
+    if (!streamed && is_permanent(result_)) {
+      // Retrying cannot help: the URL, the protocol or the local TLS files are wrong.
+      tools::error(rejection_);
+      if (result_ == CURLE_URL_MALFORMAT) return exit_status::usage;
+      if (result_ == CURLE_TOO_MANY_REDIRECTS) return exit_status::protocol;
+      return exit_status::network;
+    }
     auto decision = policy_.next(streamed ? disconnect_reason::stream_ended : disconnect_reason::network_error);
     if (!decision.reconnect) {
       if (!streamed) {

@@ -53,7 +53,7 @@ exit_status run(options const& o) {
   if (o.data) {
     if (!o.data->empty() && o.data->front() == '@') {
       body = read_whole_file(o.data->substr(1));
-      if (!body) return exit_status::local_io;
+      if (!body) return received_signal() != 0 ? exit_status::interrupted : exit_status::local_io;
     } else {
       body = *o.data;
     }

@@ -1,7 +1,7 @@
 #include "options.hpp"
 
 #include <CLI/CLI.hpp>
-#include <map>
+#include <cctype>
 
 #include <sse/version.hpp>
 
@@ -118,6 +118,13 @@ void add_listen_options(CLI::App& app, options& o) {
     if (o.url.empty() && input->count() == 0) throw CLI::RequiredError("URL (or --input FILE)");
     if (!o.url.empty() && input->count() > 0) {
       throw CLI::ValidationError("--input", "give either a URL or --input FILE, not both");
+    }
+    if (auto scheme_end = o.url.find("://"); scheme_end != std::string::npos) {
+      std::string scheme = o.url.substr(0, scheme_end);
+      for (char& c : scheme) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+      if (scheme != "http" && scheme != "https") {
+        throw CLI::ValidationError("URL", "only http:// and https:// URLs are supported (or - for stdin)");
+      }
     }
     if (o.url == "-" && o.data && *o.data == "@-") {
       throw CLI::ValidationError("--data", "-d @- and URL - both want stdin");

@@ -76,6 +76,10 @@ std::optional<std::string> read_whole_file(std::string const& path) {
   char buffer[65536];
   for (;;) {
     ssize_t n = ::read(fd, buffer, sizeof buffer);
+    if (n < 0 && errno == EINTR && received_signal() != 0) {
+      if (fd != 0) ::close(fd);
+      return std::nullopt;  // the caller sees the signal
+    }
     if (n < 0 && errno == EINTR) continue;
     if (n < 0) {
       tools::error("cannot read " + name + ": " + std::strerror(errno));

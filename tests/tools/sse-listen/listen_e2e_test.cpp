@@ -253,6 +253,13 @@ TEST(listen_e2e, redirects_are_followed) {
   EXPECT_EQ(requests[1].target, "/new");
 }
 
+TEST(listen_e2e, a_redirect_loop_fails_with_status_1_at_once) {
+  scripted_server server({response::head("302 Found", "Location: /events\r\nContent-Length: 0\r\n")});
+  auto r = listen({server.url()});
+  EXPECT_EQ(r.exit_code, 1) << r.err;
+  EXPECT_NE(r.err.find("redirect"), std::string::npos) << r.err;
+}
+
 // ---- Failures -------------------------------------------------------------------------------
 
 TEST(listen_e2e, status_404_fails_with_status_1_and_shows_the_body) {
@@ -535,6 +542,9 @@ TEST(listen_e2e, usage_errors_exit_2) {
   EXPECT_EQ(listen({"-H", "no colon", "http://127.0.0.1/"}).exit_code, 2);
   EXPECT_EQ(listen({"--no-reconnect", "--max-reconnects", "3", "http://127.0.0.1/"}).exit_code, 2);
   EXPECT_EQ(listen({"--bogus"}).exit_code, 2);
+  auto ftp = listen({"ftp://127.0.0.1/events"});
+  EXPECT_EQ(ftp.exit_code, 2);
+  EXPECT_NE(ftp.err.find("only http:// and https://"), std::string::npos) << ftp.err;
 }
 
 TEST(listen_e2e, help_and_version) {

@@ -1,0 +1,352 @@
+// The parser's API beyond what the case files express: stopping, reset, the last event ID setter,
+// the size limit on long streams, error reporting, parse_all and the version.
+#include <sse/parser.hpp>
+#include <sse/version.hpp>
+
+#include <gtest/gtest.h>
+
+#include <cstring>
+#include <string>
+#include <vector>
+
+namespace {
+
+using namespace std::string_literals;
+
+// Records events and stops after the events whose data is listed in stop_on.
+class recorder final : public sse::handler {
+ public:
+  sse::action on_event(sse::event_view const& ev) override {
+    events.push_back(sse::owned_event{std::string(ev.type), std::string(ev.data), std::string(ev.id)});
+    for (auto const& s : stop_on) {
+      if (ev.data == s) return sse::action::stop;
+    }
+    return sse::action::proceed;
+  }
+  void on_retry(std::uint64_t ms) override { retries.push_back(ms); }
+
+  std::vector<std::string> data() const {
+    std::vector<std::string> out;
+    for (auto const& e : events) out.push_back(e.data);
+    return out;
+  }
+
+  std::vector<sse::owned_event> events;
+  std::vector<std::uint64_t> retries;
+  std::vector<std::string> stop_on;
+};
+
+TEST(parser_stop, feed_returns_the_offset_just_after_the_dispatching_line) {
+  recorder r;
+  r.stop_on = {"2"};
+  sse::parser p(r);
+  std::string const stream = "data: 1\n\ndata: 2\n\ndata: 3\n\n";
+  std::size_t const n = p.feed(stream);
+  EXPECT_EQ(n, stream.find("data: 3"));
+  EXPECT_EQ(r.data(), (std::vector<std::string>{"1", "2"}));
+  EXPECT_EQ(p.offset(), n);
+
+  // The rest continues with the next event.
+  EXPECT_EQ(p.feed(std::string_view(stream).substr(n)), stream.size() - n);
+  EXPECT_EQ(r.data(), (std::vector<std::string>{"1", "2", "3"}));
+  EXPECT_EQ(p.offset(), stream.size());
+}
+
+TEST(parser_stop, stop_with_crlf_line_ends_counts_the_whole_line_end) {
+  recorder r;
+  r.stop_on = {"a"};
+  sse::parser p(r);
+  std::string const stream = "data: a\r\n\r\nevent: t\r\ndata: b\r\n\r\n";
+  std::size_t const n = p.feed(stream);
+  EXPECT_EQ(n, stream.find("event: t"));
+  EXPECT_EQ(p.feed(std::string_view(stream).substr(n)), stream.size() - n);
+  ASSERT_EQ(r.events.size(), 2u);
+  EXPECT_EQ(r.events[1].type, "t");
+  EXPECT_EQ(r.events[1].data, "b");
+}
+
+TEST(parser_stop, stop_on_every_event_of_a_multi_event_chunk) {
+  recorder r;
+  r.stop_on = {"1", "2", "3", "4"};
+  sse::parser p(r);
+  std::string const stream = "id: a\ndata: 1\n\nevent: x\ndata: 2\n\ndata: 3\ndata: 3b\n\ndata: 3\n\ndata: 4\n\n";
+  std::string_view rest = stream;
+  std::size_t calls = 0;
+  while (!rest.empty()) {
+    std::size_t const n = p.feed(rest);
+    ASSERT_GT(n, 0u);
+    ASSERT_LE(n, rest.size());
+    // Each stop lands right after a blank line.
+    EXPECT_EQ(std::string(rest.substr(0, n)).substr(n - 2), "\n\n");
+    rest.remove_prefix(n);
+    ++calls;
+  }
+  EXPECT_EQ(calls, 4u);  // "3\n3b" does not stop; the others do
+  EXPECT_EQ(r.data(), (std::vector<std::string>{"1", "2", "3\n3b", "3", "4"}));
+  EXPECT_EQ(r.events[1].type, "x");
+  EXPECT_EQ(r.events[2].type, "message");
+  EXPECT_EQ(r.events[4].id, "a");
+}
+
+TEST(parser_stop, stop_when_the_line_was_completed_across_chunks) {
+  recorder r;
+  r.stop_on = {"first"};
+  sse::parser p(r);
+  EXPECT_EQ(p.feed("data: fir"), 9u);
+  // The event's data line ends in this chunk; the blank line right after it dispatches.
+  std::string const second = "st\n\ndata: second\n\n";
+  std::size_t const n = p.feed(second);
+  EXPECT_EQ(n, 4u);
+  EXPECT_EQ(r.data(), (std::vector<std::string>{"first"}));
+  EXPECT_EQ(p.feed(std::string_view(second).substr(n)), second.size() - n);
+  EXPECT_EQ(r.data(), (std::vector<std::string>{"first", "second"}));
+}
+
+TEST(parser_stop, stop_on_a_blank_line_that_starts_a_chunk) {
+  recorder r;
+  r.stop_on = {"x"};
+  sse::parser p(r);
+  EXPECT_EQ(p.feed("data: x\n"), 8u);
+  EXPECT_EQ(p.feed("\ndata: y\n\n"), 1u);
+  EXPECT_EQ(p.feed("data: y\n\n"), 9u);
+  EXPECT_EQ(r.data(), (std::vector<std::string>{"x", "y"}));
+}
+
+TEST(parser_stop, stop_between_cr_and_lf_of_a_split_line_end) {
+  recorder r;
+  r.stop_on = {"x"};
+  sse::parser p(r);
+  // The blank line is a CR at the end of a chunk; its LF comes in the next chunk and must not be
+  // taken for another blank line.
+  EXPECT_EQ(p.feed("data: x\r\n\r"), 10u);
+  EXPECT_EQ(p.feed("\ndata: y\r\n\r\n"), 12u);
+  EXPECT_EQ(r.data(), (std::vector<std::string>{"x", "y"}));
+}
+
+TEST(parser_reset, keeps_the_last_event_id_and_drops_pending_state) {
+  recorder r;
+  sse::parser p(r);
+  p.feed("id: 42\ndata: a\n\nevent: pending\nid: 43\ndata: half");
+  EXPECT_EQ(p.last_event_id(), "42");
+  p.reset();
+  EXPECT_EQ(p.last_event_id(), "42");
+  EXPECT_EQ(p.offset(), 0u);
+  // The pending type, id and data are gone; the stream restarts (a BOM is stripped again).
+  p.feed("\xEF\xBB\xBF" "data: b\n\n");
+  ASSERT_EQ(r.events.size(), 2u);
+  EXPECT_EQ(r.events[1], (sse::owned_event{"message", "b", "42"}));
+}
+
+TEST(parser_reset, clears_a_pending_partial_line_and_cr) {
+  recorder r;
+  sse::parser p(r);
+  p.feed("data: a\r");
+  p.reset();
+  // An LF at the start of the new stream is a blank line of its own, not the end of "data: a".
+  p.feed("data: b\n\n");
+  EXPECT_EQ(r.data(), (std::vector<std::string>{"b"}));
+}
+
+TEST(parser_reset, clears_an_error) {
+  recorder r;
+  sse::parser_options options;
+  options.max_event_size = 8;
+  sse::parser p(r, options);
+  EXPECT_LT(p.feed("data: 123456789\n\n"), 17u);
+  EXPECT_EQ(p.error(), sse::parse_error::event_too_large);
+  p.reset();
+  EXPECT_EQ(p.error(), sse::parse_error::none);
+  EXPECT_EQ(p.error_offset(), 0u);
+  EXPECT_EQ(p.feed("data: ok\n\n"), 10u);
+  EXPECT_EQ(r.data(), (std::vector<std::string>{"ok"}));
+}
+
+TEST(parser_finish, reports_discarded_bytes_and_starts_a_new_stream) {
+  recorder r;
+  sse::parser p(r);
+  p.feed("id: 1\ndata: a\n\nid: 2\ndata: b");
+  EXPECT_EQ(p.finish(), 13u);
+  EXPECT_EQ(p.last_event_id(), "1");
+  EXPECT_EQ(p.offset(), 0u);
+  p.feed("data: c\n\n");
+  ASSERT_EQ(r.events.size(), 2u);
+  EXPECT_EQ(r.events[1], (sse::owned_event{"message", "c", "1"}));
+  EXPECT_EQ(p.finish(), 0u);
+}
+
+TEST(parser_last_event_id, set_last_event_id_is_used_by_later_events) {
+  recorder r;
+  sse::parser p(r);
+  p.set_last_event_id("resume-7");
+  EXPECT_EQ(p.last_event_id(), "resume-7");
+  p.feed("data: a\n\n");
+  // A block without an id keeps it; an explicit empty id resets it.
+  p.feed("\n\nid\ndata: b\n\n");
+  ASSERT_EQ(r.events.size(), 2u);
+  EXPECT_EQ(r.events[0].id, "resume-7");
+  EXPECT_EQ(r.events[1].id, "");
+  EXPECT_EQ(p.last_event_id(), "");
+}
+
+TEST(parser_last_event_id, set_during_a_pending_event_survives_a_blank_line) {
+  recorder r;
+  sse::parser p(r);
+  p.feed("id: old\n\n");
+  p.set_last_event_id("new");
+  p.feed("data: a\n\n");
+  ASSERT_EQ(r.events.size(), 1u);
+  EXPECT_EQ(r.events[0].id, "new");
+}
+
+TEST(parser_limit, unterminated_line_fails_once_past_the_limit_without_growing) {
+  recorder r;
+  sse::parser_options options;
+  options.max_event_size = std::size_t{4} << 20;
+  sse::parser p(r, options);
+  std::string const mib(std::size_t{1} << 20, 'a');
+  ASSERT_EQ(p.feed("data: x\n\n"), 9u);
+  std::size_t fed = 0;
+  int chunks = 0;
+  for (; chunks < 64 && p.error() == sse::parse_error::none; ++chunks) {
+    fed += p.feed(mib);
+  }
+  EXPECT_EQ(p.error(), sse::parse_error::event_too_large);
+  // Four 1 MiB chunks fit exactly; the fifth passes the limit.
+  EXPECT_EQ(chunks, 5);
+  EXPECT_EQ(fed, std::size_t{4} << 20);
+  EXPECT_EQ(p.error_offset(), 9u);  // where the long line began
+  // Sticky: nothing more is consumed.
+  EXPECT_EQ(p.feed(mib), 0u);
+  EXPECT_EQ(p.feed("\n\ndata: y\n\n"), 0u);
+  EXPECT_EQ(r.data(), (std::vector<std::string>{"x"}));
+}
+
+TEST(parser_limit, a_single_oversized_chunk_fails_at_once) {
+  recorder r;
+  sse::parser_options options;
+  options.max_event_size = 1000;
+  sse::parser p(r, options);
+  std::string const line = "data: " + std::string(2000, 'b') + "\n\n";
+  EXPECT_EQ(p.feed(line), 0u);
+  EXPECT_EQ(p.error(), sse::parse_error::event_too_large);
+  EXPECT_EQ(p.error_offset(), 0u);
+  EXPECT_TRUE(r.events.empty());
+}
+
+TEST(parser_limit, many_small_data_lines_accumulating_past_the_limit_fail) {
+  recorder r;
+  sse::parser_options options;
+  options.max_event_size = 1000;
+  sse::parser p(r, options);
+  std::string line = "data: " + std::string(99, 'c') + "\n";  // 99 data bytes + 1 joining LF
+  std::uint64_t offset = 0;
+  std::uint64_t failing_line = 0;
+  for (int i = 0; i < 50 && p.error() == sse::parse_error::none; ++i) {
+    failing_line = offset;
+    offset += p.feed(line);
+  }
+  EXPECT_EQ(p.error(), sse::parse_error::event_too_large);
+  // 10 lines hold 10*99 + 9 = 999 bytes; the 11th would make 1099.
+  EXPECT_EQ(p.error_offset(), 10 * line.size());
+  EXPECT_EQ(failing_line, 10 * line.size());
+  EXPECT_EQ(p.feed("\n"), 0u);
+  EXPECT_TRUE(r.events.empty());
+}
+
+TEST(parser_limit, error_offset_counts_from_the_stream_start) {
+  recorder r;
+  sse::parser_options options;
+  options.max_event_size = 10;
+  sse::parser p(r, options);
+  p.feed("data: 1\n\n");              // 9 bytes
+  p.feed(": ok\n");                   // 5 bytes
+  p.feed("data: 0123");               // partial line starting at 14
+  EXPECT_EQ(p.error(), sse::parse_error::none);
+  p.feed("4567\n\n");
+  EXPECT_EQ(p.error(), sse::parse_error::event_too_large);
+  EXPECT_EQ(p.error_offset(), 14u);
+  EXPECT_EQ(r.data(), (std::vector<std::string>{"1"}));
+}
+
+TEST(parser_limit, zero_means_no_limit) {
+  recorder r;
+  sse::parser_options options;
+  options.max_event_size = 0;
+  sse::parser p(r, options);
+  std::string const big(std::size_t{3} << 20, 'z');
+  p.feed("data: ");
+  p.feed(big);
+  p.feed("\n\n");
+  EXPECT_EQ(p.error(), sse::parse_error::none);
+  ASSERT_EQ(r.events.size(), 1u);
+  EXPECT_EQ(r.events[0].data.size(), big.size());
+}
+
+TEST(parser_errors, to_string_describes_each_error) {
+  EXPECT_STREQ(sse::to_string(sse::parse_error::none), "no error");
+  std::string const e = sse::to_string(sse::parse_error::event_too_large);
+  EXPECT_NE(e.find("large"), std::string::npos) << e;
+  EXPECT_NE(e, sse::to_string(sse::parse_error::none));
+}
+
+TEST(parser_options, defaults) {
+  sse::parser_options const o;
+  EXPECT_EQ(o.max_event_size, std::size_t{16} << 20);
+  EXPECT_FALSE(o.comments);
+}
+
+TEST(parse_all, returns_every_complete_event) {
+  auto const events = sse::parse_all("event: a\nid: 1\ndata: x\ndata: y\n\nretry: 5\ndata: z\n\ndata: cut");
+  ASSERT_EQ(events.size(), 2u);
+  EXPECT_EQ(events[0], (sse::owned_event{"a", "x\ny", "1"}));
+  EXPECT_EQ(events[1], (sse::owned_event{"message", "z", "1"}));
+}
+
+TEST(parse_all, honours_options) {
+  sse::parser_options options;
+  options.max_event_size = 8;
+  auto const events = sse::parse_all("data:1\n\ndata:12345\n\ndata:2\n\n", options);
+  ASSERT_EQ(events.size(), 1u);
+  EXPECT_EQ(events[0].data, "1");
+}
+
+TEST(parse_all, handles_binary_input_with_nul) {
+  std::string const input = "data: a\0b\n\n"s;
+  auto const events = sse::parse_all(input);
+  ASSERT_EQ(events.size(), 1u);
+  EXPECT_EQ(events[0].data, "a\0b"s);
+}
+
+TEST(owned_event, equality_compares_every_field) {
+  sse::owned_event const a{"t", "d", "i"};
+  EXPECT_EQ(a, (sse::owned_event{"t", "d", "i"}));
+  EXPECT_NE(a, (sse::owned_event{"x", "d", "i"}));
+  EXPECT_NE(a, (sse::owned_event{"t", "x", "i"}));
+  EXPECT_NE(a, (sse::owned_event{"t", "d", "x"}));
+}
+
+TEST(handler, default_retry_and_comment_callbacks_are_harmless) {
+  // A handler overriding only on_event still gets its events around retry and comment lines.
+  struct only_events final : sse::handler {
+    sse::action on_event(sse::event_view const& ev) override {
+      data.emplace_back(ev.data);
+      return sse::action::proceed;
+    }
+    std::vector<std::string> data;
+  } h;
+  sse::parser_options options;
+  options.comments = true;
+  sse::parser p(h, options);
+  p.feed(": c\nretry: 10\ndata: x\n\n");
+  EXPECT_EQ(h.data, (std::vector<std::string>{"x"}));
+}
+
+TEST(version, matches_the_header) {
+  EXPECT_STREQ(sse::version(), SSE_VERSION_STRING);
+  std::string const expected = std::to_string(SSE_VERSION_MAJOR) + "." +
+                               std::to_string(SSE_VERSION_MINOR) + "." +
+                               std::to_string(SSE_VERSION_PATCH);
+  EXPECT_EQ(std::string(SSE_VERSION_STRING), expected);
+}
+
+}  // namespace

@@ -1,0 +1,80 @@
+#!/usr/bin/env bash
+# Installs a build tree into a scratch prefix and builds tests/package/consumer.cpp against it twice:
+# with CMake's find_package(sse) and with pkg-config. Both binaries must run and print the same,
+# expected output, loading the installed libsse.
+#   usage: run.sh BUILD_DIR [CXX_COMPILER]
+set -euo pipefail
+
+build=$(cd "${1:?usage: run.sh BUILD_DIR [CXX_COMPILER]}" && pwd)
+cxx=${2:-c++}
+here=$(cd "$(dirname "$0")" && pwd)
+
+for tool in cmake pkg-config ninja "$cxx"; do
+  command -v "$tool" >/dev/null || { echo "run.sh: error: $tool not found" >&2; exit 1; }
+done
+
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+prefix=$tmp/prefix
+
+cache() { sed -n "s/^$1:[A-Z]*=//p" "$build/CMakeCache.txt"; }
+# The consumer is built with the library's own flags: a sanitizer build needs them at link time.
+cxxflags="$(cache CMAKE_CXX_FLAGS) -Wall -Wextra -Wpedantic -Wconversion -Werror"
+ldflags=$(cache CMAKE_EXE_LINKER_FLAGS)
+version=$(cache CMAKE_PROJECT_VERSION)
+launcher=()
+if command -v ccache >/dev/null; then launcher=(ccache); fi
+
+# Only the library's components: the tools' files are not needed by a library consumer.
+for component in runtime dev; do
+  cmake --install "$build" --prefix "$prefix" --component "$component" >/dev/null
+done
+
+expected="refused: yes
+greeting|hello\\nworld|1
+message|café|1
+version $version $version"
+
+check() {  # NAME BINARY [env...]
+  local name=$1 binary=$2
+  shift 2
+  local out
+  out=$(env "$@" "$binary") || { echo "run.sh: error: $name consumer failed" >&2; exit 1; }
+  if [[ "$out" != "$expected" ]]; then
+    echo "run.sh: error: $name consumer printed:" >&2
+    printf '%s\n' "$out" >&2
+    echo "expected:" >&2
+    printf '%s\n' "$expected" >&2
+    exit 1
+  fi
+  local lib
+  lib=$(env "$@" ldd "$binary" | awk '/libsse\.so/ {print $3}')
+  if [[ "$lib" != "$prefix"/* ]]; then
+    echo "run.sh: error: $name consumer loads libsse from '$lib', not from $prefix" >&2
+    exit 1
+  fi
+  echo "$name: ok ($lib)"
+}
+
+# 1. CMake: find_package(sse CONFIG REQUIRED) + target_link_libraries(consumer sse::sse). CMake
+#    gives the binary an RPATH to the imported library, so it runs without LD_LIBRARY_PATH.
+cmake -S "$here/consumer" -B "$tmp/cmake-build" -G Ninja \
+  -DCMAKE_CXX_COMPILER="$cxx" ${launcher:+-DCMAKE_CXX_COMPILER_LAUNCHER="${launcher[0]}"} \
+  -DCMAKE_CXX_FLAGS="$(cache CMAKE_CXX_FLAGS)" -DCMAKE_EXE_LINKER_FLAGS="$ldflags" \
+  -DCMAKE_PREFIX_PATH="$prefix" -DSSE_EXPECTED_PREFIX="$prefix" >"$tmp/cmake.log" 2>&1 \
+  || { cat "$tmp/cmake.log" >&2; exit 1; }
+cmake --build "$tmp/cmake-build" >"$tmp/build.log" 2>&1 || { cat "$tmp/build.log" >&2; exit 1; }
+check find_package "$tmp/cmake-build/consumer"
+
+# 2. pkg-config --cflags --libs libsse. The .pc file names the prefix configured at build time,
+#    not the one given to `cmake --install --prefix`; --define-prefix derives it from the .pc
+#    file's location instead, as for any relocated install.
+pcdir=$(dirname "$(find "$prefix" -name libsse.pc -print -quit)")
+[[ -n "$pcdir" && "$pcdir" != . ]] || { echo "run.sh: error: libsse.pc not installed" >&2; exit 1; }
+export PKG_CONFIG_PATH="$pcdir"
+pkg-config --exists --print-errors "libsse = $version"
+flags=$(pkg-config --define-prefix --cflags --libs libsse)
+# shellcheck disable=SC2086  # word splitting of the flag lists is intended
+"${launcher[@]}" "$cxx" -std=c++17 $cxxflags "$here/consumer.cpp" -o "$tmp/pc-consumer" $flags $ldflags
+libdir=$(pkg-config --define-prefix --variable=libdir libsse)
+check pkg-config "$tmp/pc-consumer" LD_LIBRARY_PATH="$libdir"

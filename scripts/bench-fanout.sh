@@ -171,13 +171,17 @@ field() { sed -n "s/.*\"$1\": \([^,}]*\).*/\1/p" "$2"; }
 
 # run SERVER SCENARIO CLIENTS LOADGEN_ARGS...: a fresh server, one load generator run.
 rows=()
+max_load=0
 run() {
   local server=$1 scenario=$2 clients=$3
   shift 3
   if [ "$server" = sse-serve ]; then start_sse_serve; else start_nchan; fi
   local args=(--url "$url_sub" --clients "$clients" --server-pid "$server_pid" --json "$@")
   case $scenario in idle*) ;; *) args+=("${publish[@]}") ;; esac
-  say "$server $scenario: $clients clients"
+  local load
+  read -r load _ </proc/loadavg
+  max_load=$(awk -v a="$max_load" -v b="$load" 'BEGIN { print (b > a ? b : a) }')
+  say "$server $scenario: $clients clients (load average $load)"
   local file=$tmp/run.json status=0
   taskset -c 1 "$loadgen" "${args[@]}" >"$file" || status=$?
   stop_server
@@ -269,4 +273,9 @@ if [ ${#servers[@]} -eq 2 ]; then
     "$([ $all_ok = yes ] && echo met || echo MISSED)"
 fi
 echo
+# The two CPUs are the whole machine: anything else running skews every figure above.
+if awk -v l="$max_load" 'BEGIN { exit !(l > 1.5) }'; then
+  echo "WARNING: the load average reached $max_load during the runs: other processes competed for"
+  echo "         the two CPUs (see the CPU srv/gen column), so these figures are not reliable."
+fi
 echo "results: $results"

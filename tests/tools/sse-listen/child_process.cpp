@@ -103,14 +103,15 @@ bool child_process::pump(int timeout_ms) {
   return stdout_ >= 0 || stderr_ >= 0;
 }
 
-bool child_process::wait_for(int stream, std::string_view needle, std::chrono::milliseconds deadline) {
+bool child_process::wait_for(int stream, std::string_view needle, std::chrono::milliseconds deadline,
+                             std::size_t from) {
   auto end = std::chrono::steady_clock::now() + deadline;
   std::string const& text = stream == 1 ? out_ : err_;
-  while (text.find(needle) == std::string::npos) {
+  while (text.find(needle, from) == std::string::npos) {
     auto left = std::chrono::duration_cast<std::chrono::milliseconds>(end - std::chrono::steady_clock::now());
     if (left.count() <= 0) return false;
     if (!pump(static_cast<int>(std::min<long>(left.count(), 100)))) {
-      return text.find(needle) != std::string::npos;
+      return text.find(needle, from) != std::string::npos;
     }
   }
   return true;

@@ -32,8 +32,10 @@ class child_process {
   // Stops reading stdout and closes it, so the child's next write fails with EPIPE.
   void close_stdout();
 
-  // Reads output until stream (1 or 2) holds needle, or the deadline. True when it does.
-  bool wait_for(int stream, std::string_view needle, std::chrono::milliseconds deadline);
+  // Reads output until stream (1 or 2) holds needle at or after offset from, or the deadline.
+  // True when it does.
+  bool wait_for(int stream, std::string_view needle, std::chrono::milliseconds deadline,
+                std::size_t from = 0);
 
   void kill(int sig);
 

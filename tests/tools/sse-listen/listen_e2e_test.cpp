@@ -345,6 +345,41 @@ TEST(listen_e2e, a_line_that_never_ends_fails_at_the_limit) {
   EXPECT_NE(r.err.find("longer than --max-event-size (1048576 bytes)"), std::string::npos) << r.err;
 }
 
+TEST(listen_e2e, tls_certificates_are_verified_unless_insecure) {
+  // openssl s_server -WWW serves files as text/plain: once TLS succeeds, the content type is what
+  // fails (status 1); a failed verification is a network failure (status 3).
+  char dir_template[] = "/tmp/sse-listen-tls-XXXXXX";
+  ASSERT_NE(::mkdtemp(dir_template), nullptr);
+  std::string dir = dir_template;
+  auto made = run_program("/bin/sh", {"-c", "cd " + dir + " && " OPENSSL_PROGRAM
+                                      " req -x509 -newkey rsa:2048 -nodes -keyout key.pem -out cert.pem"
+                                      " -days 1 -subj /CN=127.0.0.1 -addext subjectAltName=IP:127.0.0.1"
+                                      " && echo 'data: x' > e.txt"});
+  ASSERT_EQ(made.exit_code, 0) << made.err;
+  child_process tls("/bin/sh", {"-c", "cd " + dir + " && exec " OPENSSL_PROGRAM
+                                " s_server -accept 127.0.0.1:0 -cert cert.pem -key key.pem -WWW"});
+  ASSERT_TRUE(tls.wait_for(1, "ACCEPT 127.0.0.1:", 30s)) << tls.out() << tls.err();
+  auto at = tls.out().find("ACCEPT 127.0.0.1:");
+  // The port is complete once its line ends.
+  ASSERT_TRUE(tls.wait_for(1, "\n", 30s, at)) << tls.out();
+  std::string port = tls.out().substr(at + 17, tls.out().find('\n', at) - at - 17);
+  std::string url = "https://127.0.0.1:" + port + "/e.txt";
+
+  auto verified = listen({"--no-reconnect", url});
+  EXPECT_EQ(verified.exit_code, 3) << verified.err;
+  EXPECT_NE(verified.err.find("certificate"), std::string::npos) << verified.err;
+  auto insecure = listen({"--no-reconnect", "-k", url});
+  EXPECT_EQ(insecure.exit_code, 1) << insecure.err;
+  EXPECT_NE(insecure.err.find("'text/plain'"), std::string::npos) << insecure.err;
+  auto cacert = listen({"--no-reconnect", "--cacert", dir + "/cert.pem", url});
+  EXPECT_EQ(cacert.exit_code, 1) << cacert.err;
+  EXPECT_NE(cacert.err.find("'text/plain'"), std::string::npos) << cacert.err;
+
+  tls.kill(SIGTERM);
+  tls.finish(30s);
+  run_program("/bin/rm", {"-rf", dir});
+}
+
 // ---- Requests -------------------------------------------------------------------------------
 
 TEST(listen_e2e, headers_method_and_body_reach_the_server) {

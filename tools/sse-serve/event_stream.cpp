@@ -104,6 +104,8 @@ void event_stream::write_more() {
 
 void event_stream::on_write(error_code ec, std::size_t) {
   writing_ = false;
+  // Closed meanwhile (dropped, or the client left): the queue is gone even if this write succeeded.
+  if (closed_) return;
   if (ec) {
     close(ec == asio::error::operation_aborted ? "closed" : "write failed");
     return;

@@ -5,9 +5,40 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <atomic>
+#include <cstdlib>
 #include <cstring>
+#include <new>
 #include <string>
 #include <vector>
+
+// Live heap bytes allocated through operator new, so that a test can bound the parser's memory.
+namespace {
+std::atomic<std::size_t> live_bytes{0};
+std::atomic<std::size_t> peak_bytes{0};
+constexpr std::size_t header = alignof(std::max_align_t);
+}  // namespace
+
+void* operator new(std::size_t n) {
+  auto* p = static_cast<unsigned char*>(std::malloc(n + header));
+  if (p == nullptr) throw std::bad_alloc();
+  std::memcpy(p, &n, sizeof n);
+  std::size_t const now = live_bytes += n;
+  std::size_t peak = peak_bytes.load();
+  while (now > peak && !peak_bytes.compare_exchange_weak(peak, now)) {
+  }
+  return p + header;
+}
+void operator delete(void* p) noexcept {
+  if (p == nullptr) return;
+  auto* block = static_cast<unsigned char*>(p) - header;
+  std::size_t n;
+  std::memcpy(&n, block, sizeof n);
+  live_bytes -= n;
+  std::free(block);
+}
+void operator delete(void* p, std::size_t) noexcept { operator delete(p); }
 
 namespace {
 
@@ -205,16 +236,23 @@ TEST(parser_limit, unterminated_line_fails_once_past_the_limit_without_growing) 
   sse::parser p(r, options);
   std::string const mib(std::size_t{1} << 20, 'a');
   ASSERT_EQ(p.feed("data: x\n\n"), 9u);
+  std::size_t const live_before = live_bytes.load();
+  peak_bytes = live_before;
   std::size_t fed = 0;
-  int chunks = 0;
-  for (; chunks < 64 && p.error() == sse::parse_error::none; ++chunks) {
+  int first_failure = 0;
+  for (int chunk = 1; chunk <= 32; ++chunk) {  // 32 MiB of one endless line
     fed += p.feed(mib);
+    if (first_failure == 0 && p.error() != sse::parse_error::none) first_failure = chunk;
   }
   EXPECT_EQ(p.error(), sse::parse_error::event_too_large);
-  // Four 1 MiB chunks fit exactly; the fifth passes the limit.
-  EXPECT_EQ(chunks, 5);
+  // Four 1 MiB chunks fit exactly; the fifth passes the limit, and nothing after it is taken.
+  EXPECT_EQ(first_failure, 5);
   EXPECT_EQ(fed, std::size_t{4} << 20);
   EXPECT_EQ(p.error_offset(), 9u);  // where the long line began
+  // The parser held at most about one limit's worth (plus a string's growth slack), not 32 MiB.
+  std::size_t const grown = peak_bytes.load() - live_before;
+  EXPECT_GE(grown, std::size_t{4} << 20);  // it did buffer the line (so the counter works)
+  EXPECT_LE(grown, std::size_t{10} << 20);
   // Sticky: nothing more is consumed.
   EXPECT_EQ(p.feed(mib), 0u);
   EXPECT_EQ(p.feed("\n\ndata: y\n\n"), 0u);

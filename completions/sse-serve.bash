@@ -1,0 +1,20 @@
+# bash completion for sse-serve
+_sse_serve() {
+  local cur prev
+  cur=${COMP_WORDS[COMP_CWORD]}
+  prev=${COMP_WORDS[COMP_CWORD-1]}
+  case $prev in
+    --format)
+      COMPREPLY=($(compgen -W "lines json sse" -- "$cur")); return ;;
+    --host)
+      COMPREPLY=($(compgen -W "127.0.0.1 0.0.0.0 ::1 :: localhost" -- "$cur")); return ;;
+    -p|--port|--path|--interval|--event|--max-line|--history|--history-bytes|--retry|--ping|\
+    --cors|--header|--max-clients|--client-buffer)
+      return ;;
+  esac
+  local opts="-h --help --version --host -p --port --path --counter --interval --format --event
+    --max-line --history --history-bytes --retry --ping --cors --header --max-clients
+    --client-buffer --exit-on-eof -q --quiet -v --verbose"
+  COMPREPLY=($(compgen -W "$opts" -- "$cur"))
+}
+complete -F _sse_serve sse-serve

@@ -59,7 +59,8 @@ fail() { echo "bench-consume: error: $*" >&2; exit 1; }
 if [ ! -f "$build/CMakeCache.txt" ]; then
   cmake --preset release -B "$build" >&2
 fi
-if cmake --build "$build" --target help | grep -q '^blast_server:'; then
+# (grep without -q: it must read all of the list, or ninja dies of SIGPIPE and the test fails.)
+if cmake --build "$build" --target help | grep '^blast_server:' >/dev/null; then
   cmake --build "$build" -j2 --target sse-listen blast_server >&2
   blast_server=$build/tests/bench/consume/blast_server
 else
@@ -86,6 +87,7 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
+: >"$work/server.log"
 taskset -c "$server_cpu" "$blast_server" --port 0 --bytes "$bytes" 2>"$work/server.log" &
 server_pid=$!
 for _ in $(seq 100); do

@@ -59,17 +59,10 @@ fail() { echo "bench-consume: error: $*" >&2; exit 1; }
 if [ ! -f "$build/CMakeCache.txt" ]; then
   cmake --preset release -B "$build" >&2
 fi
-# (grep without -q: it must read all of the list, or ninja dies of SIGPIPE and the test fails.)
-if cmake --build "$build" --target help | grep '^blast_server:' >/dev/null; then
-  cmake --build "$build" -j2 --target sse-listen blast_server >&2
-  blast_server=$build/tests/bench/consume/blast_server
-else
-  # tests/bench/CMakeLists.txt does not add consume/ yet: blast_server is one dependency-free file.
-  cmake --build "$build" -j2 --target sse-listen >&2
-  blast_server=$build/bench-consume/blast_server
-  mkdir -p "$(dirname "$blast_server")"
-  c++ -std=c++17 -O2 -o "$blast_server" "$root/tests/bench/consume/blast_server.cpp"
-fi
+# blast_server is a target only when the build has tests and benchmarks (the release preset does).
+cmake --build "$build" -j2 --target sse-listen blast_server >&2 ||
+  fail "cannot build sse-listen and blast_server in $build (configured with SSE_BUILD_TESTS and SSE_BUILD_BENCHMARKS?)"
+blast_server=$build/tests/bench/consume/blast_server
 sse_listen=$build/tools/sse-listen/sse-listen
 [ -x "$sse_listen" ] || fail "no sse-listen at $sse_listen"
 

@@ -14,6 +14,7 @@
 #
 # usage: scripts/bench-fanout.sh [--no-setup] [--no-build] [--build-dir DIR] [--out DIR]
 #          [--duration S] [--max-clients N] [--only sse-serve|nchan] [--burst N] [--window N]
+#          [--quiet-wait S]  (each run first waits up to S s, default 60, for idle CPUs)
 # SSE_SERVE and FANOUT_LOADGEN override the binaries' paths (default: the release build).
 set -euo pipefail
 
@@ -27,8 +28,9 @@ max_clients=10000
 only=
 burst=8
 window=32
+quiet_wait=60      # seconds each run may wait for the machine to go quiet (0: do not wait)
 
-usage() { sed -n '2,17p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; }
+usage() { sed -n '2,18p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; }
 while [ $# -gt 0 ]; do
   case $1 in
     --no-setup) setup=0 ;;
@@ -40,6 +42,7 @@ while [ $# -gt 0 ]; do
     --only) only=$2; shift ;;
     --burst) burst=$2; shift ;;
     --window) window=$2; shift ;;
+    --quiet-wait) quiet_wait=$2; shift ;;
     -h|--help) usage; exit 0 ;;
     *) echo "bench-fanout: error: unknown argument: $1 (see --help)" >&2; exit 2 ;;
   esac
@@ -170,11 +173,27 @@ EOF
 field() { sed -n "s/.*\"$1\": \([^,}]*\).*/\1/p" "$2"; }
 
 # run SERVER SCENARIO CLIENTS LOADGEN_ARGS...: a fresh server, one load generator run.
+# Waits (at most --quiet-wait seconds) until both CPUs are at least 90% idle over one second:
+# on a shared machine, someone's compile on either CPU would be measured as ours.
+cpu_idle_total() { awk '/^cpu / { t = 0; for (i = 2; i <= NF; i++) t += $i; print $5 + $6, t }' /proc/stat; }
+wait_quiet() {
+  local waited=0 i0 t0 i1 t1
+  while [ "$waited" -lt "$quiet_wait" ]; do
+    read -r i0 t0 < <(cpu_idle_total)
+    sleep 1
+    read -r i1 t1 < <(cpu_idle_total)
+    waited=$((waited + 1))
+    awk -v i=$((i1 - i0)) -v t=$((t1 - t0)) 'BEGIN { exit !(t > 0 && i / t >= 0.9) }' && return 0
+  done
+  say "the CPUs did not go quiet within ${quiet_wait}s; measuring anyway"
+}
+
 rows=()
 max_load=0
 run() {
   local server=$1 scenario=$2 clients=$3
   shift 3
+  wait_quiet
   if [ "$server" = sse-serve ]; then start_sse_serve; else start_nchan; fi
   local args=(--url "$url_sub" --clients "$clients" --server-pid "$server_pid" --json "$@")
   case $scenario in idle*) ;; *) args+=("${publish[@]}") ;; esac

@@ -10,7 +10,8 @@ work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 
 "$bench" --benchmark_min_time=0.01 --benchmark_filter='^(parse|memchr|memcpy|encode)/' \
-  --benchmark_format=json --benchmark_out="$work/run.json" --benchmark_out_format=json >/dev/null
+  --benchmark_format=json --benchmark_out="$work/run.json" --benchmark_out_format=json >/dev/null ||
+  { echo "smoke: parser_bench failed:" >&2; grep '"error_message"' "$work/run.json" >&2 || true; exit 1; }
 
 # Every benchmark ran, none reported an error, and the parser runs measured bytes and events.
 expected=23  # 5 corpora x (parse 64KiB, parse whole, memchr, memcpy) + 3 encoder batches

@@ -1,6 +1,7 @@
 #include "event_hub.hpp"
 
 #include <charconv>
+#include <cstdio>
 #include <utility>
 
 namespace sse::serve {
@@ -12,11 +13,13 @@ sse::encode_error event_hub::publish(source_event const& ev) {
   sse::event out;
   out.data = ev.data;
   out.type = ev.type == "message" ? std::string_view() : std::string_view(ev.type);
+  // Encoded before announcing, so that an event the wire cannot carry announces nothing.
   out.id = std::string_view(id);
   out.retry = ev.retry;
   scratch_.clear();
   if (sse::encode_error e = sse::encode(scratch_, out); e != sse::encode_error::none) return e;
 
+  if (!out.type.empty()) announce(ev.type);
   seq_ = seq;
   if (ev.id) auto_ids_only_ = false;
   if (ev.retry) retry_ = ev.retry;
@@ -55,9 +58,53 @@ void event_hub::broadcast(frame const& f) {
   }
 }
 
+void event_hub::announce(std::string const& type) {
+  if (types_.size() >= max_announced_types) return;
+  for (auto const& t : types_) {
+    if (t == type) return;
+  }
+  types_.push_back(type);
+  if (announcers_ == 0) return;
+  frame f = types_frame({type});
+  for (auto const& s : subscribers_) {
+    if (s->announce_types) s->deliver(f, true);
+  }
+}
+
+frame event_hub::types_frame(std::vector<std::string> const& types) const {
+  std::string data = "[";
+  for (auto const& t : types) {
+    if (data.size() > 1) data += ',';
+    data += '"';
+    for (char c : t) {
+      // Types hold no line breaks (the encoder checked); escape what JSON requires.
+      if (c == '"' || c == '\\') data += '\\';
+      if (static_cast<unsigned char>(c) < 0x20) {
+        char esc[8];
+        std::snprintf(esc, sizeof esc, "\\u%04x", static_cast<unsigned>(static_cast<unsigned char>(c)));
+        data += esc;
+        continue;
+      }
+      data += c;
+    }
+    data += '"';
+  }
+  data += ']';
+  sse::event ev;
+  ev.type = types_event_type;
+  ev.data = data;
+  std::string bytes;
+  sse::encode(bytes, ev);
+  return make_frame(bytes);
+}
+
 attach_result event_hub::attach(std::shared_ptr<subscriber> const& s,
                                 std::optional<std::string_view> last_event_id) {
   if (ended_) return attach_result::ended;
+  if (s->announce_types) {
+    ++announcers_;
+    if (!types_.empty()) s->deliver(types_frame(types_), true);
+  }
   attach_result result = attach_result::live;
   if (last_event_id && !last_event_id->empty() && *last_event_id != last_id_) {
     if (auto frames = history_.after(*last_event_id)) {
@@ -105,6 +152,7 @@ void event_hub::detach(subscriber& s) {
 
 void event_hub::remove_at(std::size_t index) {
   subscribers_[index]->hub_index_ = subscriber::detached;
+  if (subscribers_[index]->announce_types) --announcers_;
   if (index + 1 != subscribers_.size()) {
     subscribers_[index] = std::move(subscribers_.back());
     subscribers_[index]->hub_index_ = index;
@@ -124,6 +172,7 @@ void event_hub::end(std::string_view reason) {
   frame f = make_frame(scratch_);
   std::vector<std::shared_ptr<subscriber>> all;
   all.swap(subscribers_);
+  announcers_ = 0;
   for (auto const& s : all) {
     s->hub_index_ = subscriber::detached;
     s->deliver(f, true);

@@ -23,6 +23,11 @@ namespace sse::serve {
 // The reserved event types (documented in sse-serve(1)).
 inline constexpr std::string_view reset_event_type = "sse-reset";
 inline constexpr std::string_view end_event_type = "sse-end";
+// Sent only to streams that ask for it (?types=1, as the page does): the event types in use, so
+// that an EventSource, which can only listen to types by name, can show every event.
+inline constexpr std::string_view types_event_type = "sse-types";
+// Distinct types announced at most; beyond this, new types are not announced.
+inline constexpr std::size_t max_announced_types = 256;
 
 // An event as a source produces it, before the hub gives it an id.
 struct source_event {
@@ -43,6 +48,9 @@ class subscriber {
   virtual void drop() = 0;
   // The server ends every stream for good: flush what is queued, then close.
   virtual void end() = 0;
+
+  // Whether this subscriber gets the sse-types announcements.
+  bool announce_types = false;
 
  private:
   friend class event_hub;
@@ -82,6 +90,8 @@ class event_hub {
   void broadcast(frame const& f);
   void remove_at(std::size_t index);
   frame reset_frame(std::string_view last_event_id) const;
+  frame types_frame(std::vector<std::string> const& types) const;
+  void announce(std::string const& type);
 
   history& history_;
   std::vector<std::shared_ptr<subscriber>> subscribers_;
@@ -90,6 +100,8 @@ class event_hub {
   bool auto_ids_only_ = true;    // every id so far was assigned by the hub (so ids are seqs)
   bool ended_ = false;
   std::optional<std::uint64_t> retry_;
+  std::vector<std::string> types_;  // event types published so far, in order of appearance
+  std::size_t announcers_ = 0;      // attached subscribers with announce_types
   std::string scratch_;
 };
 

@@ -98,6 +98,18 @@ TEST(Serve, SseFormat) {
   EXPECT_EQ(c->events(), (std::vector<owned_event>{{"a", "x", "7"}, {"message", "y1\ny2", "2"}, {"message", "z", "q"}}));
 }
 
+TEST(Serve, TypesAreAnnouncedToThePage) {
+  server_process s({"--format", "json"});
+  auto page = open_stream(s, "/events?types=1");
+  auto plain = open_stream(s);
+  s.write_stdin(R"({"event":"a","data":"1"})" "\n" R"({"event":"b","data":"2"})" "\n");
+  ASSERT_TRUE(page->read_events(4, deadline()));
+  ASSERT_TRUE(plain->read_events(2, deadline()));
+  EXPECT_EQ(page->events()[0], (owned_event{"sse-types", R"(["a"])", ""}));
+  EXPECT_EQ(page->events()[2], (owned_event{"sse-types", R"(["b"])", "1"}));
+  EXPECT_EQ(plain->events(), (std::vector<owned_event>{{"a", "1", "1"}, {"b", "2", "2"}}));
+}
+
 TEST(Serve, SeveralClientsEachGetEverything) {
   server_process s({});
   std::vector<std::unique_ptr<http_client>> clients;

@@ -188,3 +188,35 @@ TEST(EventHub, RetryAndPing) {
 
 }  // namespace
 }  // namespace sse::serve
+
+namespace sse::serve {
+namespace {
+
+TEST(EventHub, AnnouncesTypesOnlyToThoseWhoAsk) {
+  ring_history h(100, 1 << 20);
+  event_hub hub(h);
+  source_event first;
+  first.data = "1";
+  first.type = "deploy";
+  hub.publish(first);
+  auto page = std::make_shared<recorder>(), plain = std::make_shared<recorder>();
+  page->announce_types = true;
+  hub.attach(page, std::nullopt);
+  hub.attach(plain, std::nullopt);
+  source_event ev;
+  ev.data = "x";
+  ev.type = "warn";
+  hub.publish(ev);
+  hub.publish(ev);  // announced once only
+  ev.type = "";
+  hub.publish(ev);  // the default type needs no announcement
+  EXPECT_EQ(page->events(), (std::vector<owned_event>{{"sse-types", R"(["deploy"])", ""},
+                                                      {"sse-types", R"(["warn"])", ""},
+                                                      {"warn", "x", "2"},
+                                                      {"warn", "x", "3"},
+                                                      {"message", "x", "4"}}));
+  EXPECT_EQ(plain->events(), (std::vector<owned_event>{{"warn", "x", "2"}, {"warn", "x", "3"}, {"message", "x", "4"}}));
+}
+
+}  // namespace
+}  // namespace sse::serve

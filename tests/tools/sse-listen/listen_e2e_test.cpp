@@ -435,7 +435,7 @@ TEST(listen_e2e, count_stops_after_n_events_even_mid_chunk) {
 
 TEST(listen_e2e, timeout_exits_124) {
   scripted_server server({response::events("data: a\n\n").hold()});
-  auto r = listen({"--timeout", "0.5", server.url()});
+  auto r = listen({"--timeout", "1.5", server.url()});
   EXPECT_EQ(r.exit_code, 124) << r.err;
   EXPECT_EQ(r.out, "a\n");
 }
@@ -485,7 +485,9 @@ TEST(listen_e2e, sigint_ends_the_run_as_the_signal) {
 
 TEST(listen_e2e, a_closed_stdout_is_a_quiet_exit) {
   response res = response::events("");
-  for (int i = 0; i < 200; ++i) res.send("data: " + std::to_string(i) + "\n\n").pause(5);
+  // Events keep coming for far longer than the test should take, so the write after the close
+  // happens however slow the machine is.
+  for (int i = 0; i < 6000; ++i) res.send("data: " + std::to_string(i) + "\n\n").pause(5);
   res.hold();
   scripted_server server({res});
   child_process child(binary, {server.url()});

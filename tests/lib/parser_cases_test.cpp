@@ -86,7 +86,18 @@ struct parse_case {
 
 // Shown by GoogleTest when a case fails.
 void PrintTo(parse_case const& c, std::ostream* os) {
-  *os << c.file << "/" << c.name << " input=" << shown(c.input);
+  *os << c.file << "/" << c.name << " input=\"";
+  for (char ch : c.input) {
+    auto const b = static_cast<unsigned char>(ch);
+    if (b >= 0x20 && b < 0x7F && ch != '"' && ch != '\\') {
+      *os << ch;
+    } else {
+      char buf[8];
+      std::snprintf(buf, sizeof buf, "\\x%02X", b);
+      *os << buf;
+    }
+  }
+  *os << '"';
 }
 
 // Decodes the UTF-8 that nlohmann::json produced for "input" back into one byte per code point.
@@ -226,7 +237,7 @@ std::string cuts_text(std::vector<std::size_t> const& cuts) {
 
 class parser_cases : public ::testing::TestWithParam<parse_case> {};
 
-TEST_P(parser_cases, every_chunking_gives_the_expected_log) {
+TEST_P(parser_cases, all_chunkings) {
   parse_case const& c = GetParam();
 
   std::string failure;
@@ -286,6 +297,6 @@ std::string case_name(::testing::TestParamInfo<parse_case> const& info) {
   return s;
 }
 
-INSTANTIATE_TEST_SUITE_P(cases, parser_cases, ::testing::ValuesIn(load_cases()), case_name);
+INSTANTIATE_TEST_SUITE_P(json, parser_cases, ::testing::ValuesIn(load_cases()), case_name);
 
 }  // namespace

@@ -483,6 +483,27 @@ TEST(listen_e2e, sigint_ends_the_run_as_the_signal) {
   EXPECT_EQ(r.signal, SIGINT);
 }
 
+TEST(listen_e2e, sigterm_while_reading_stdin_ends_the_run_as_the_signal) {
+  child_process child(binary, {"-"});
+  child.write_stdin("data: a\n\n");
+  ASSERT_TRUE(child.wait_for(1, "a\n", 30s)) << child.err();
+  child.kill(SIGTERM);
+  auto r = child.finish(30s);
+  EXPECT_FALSE(r.timed_out);
+  EXPECT_EQ(r.signal, SIGTERM);
+}
+
+TEST(listen_e2e, sigint_during_a_reconnection_wait) {
+  scripted_server server({response::events("retry: 60000\ndata: a\n\n")});
+  child_process child(binary, {"-v", server.url()});
+  ASSERT_TRUE(child.wait_for(2, "reconnecting in 60.0 s", 30s)) << child.err();
+  child.kill(SIGINT);
+  auto r = child.finish(30s);
+  EXPECT_FALSE(r.timed_out);
+  EXPECT_EQ(r.signal, SIGINT);
+  EXPECT_EQ(r.out, "a\n");
+}
+
 TEST(listen_e2e, a_closed_stdout_is_a_quiet_exit) {
   response res = response::events("");
   // Events keep coming for far longer than the test should take, so the write after the close

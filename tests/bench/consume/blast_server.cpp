@@ -242,7 +242,7 @@ void serve_connection(int fd, options const& opts, corpus& cached) {
     respond_plain(fd, "404 Not Found");
     return;
   }
-  if (cached.name != name) {
+  if (method == "GET" && cached.name != name) {
     cached = corpus{};  // free the old one first: one 100 MB corpus in memory at a time
     cached = build_corpus(name, opts);
   }
@@ -256,9 +256,13 @@ void serve_connection(int fd, options const& opts, corpus& cached) {
     complete = send_all(fd, cached.bytes.data(), cached.bytes.size());
   }
   ::shutdown(fd, SHUT_WR);
-  std::fprintf(stderr, "blast_server: %s %s: %zu events, %zu bytes%s\n",
-               std::string(method).c_str(), std::string(target).c_str(), cached.events,
-               cached.bytes.size(), complete ? "" : " (client went away early)");
+  if (method == "HEAD") {
+    std::fprintf(stderr, "blast_server: HEAD %s: headers only\n", std::string(target).c_str());
+    return;
+  }
+  std::fprintf(stderr, "blast_server: GET %s: %zu events, %zu bytes%s\n",
+               std::string(target).c_str(), cached.events, cached.bytes.size(),
+               complete ? "" : " (client went away early)");
 }
 
 int dump(options const& opts) {

@@ -14,29 +14,10 @@
 #include "event_hub.hpp"
 #include "event_source.hpp"
 #include "line_decoder.hpp"
+#include "line_splitter.hpp"
 #include "options.hpp"
 
 namespace sse::serve {
-
-// Splits a byte stream into lines and enforces the line length bound; no I/O, so it is unit tested.
-class line_splitter {
- public:
-  line_splitter(std::size_t max_line, line_decoder& decoder, line_decoder::warning_sink warnings);
-  void feed(std::string_view bytes);
-  void finish();
-  std::uint64_t line_number() const noexcept { return line_number_; }
-
- private:
-  void complete(std::string_view line);
-  void too_long();
-
-  std::size_t max_line_;
-  line_decoder& decoder_;
-  line_decoder::warning_sink warnings_;
-  std::string partial_;
-  std::uint64_t line_number_ = 0;  // lines completed so far
-  bool skipping_ = false;          // inside a line that was too long
-};
 
 class stdin_source final : public event_source {
  public:

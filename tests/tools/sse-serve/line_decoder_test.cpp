@@ -5,7 +5,7 @@
 #include <string>
 #include <vector>
 
-#include "stdin_source.hpp"
+#include "line_splitter.hpp"
 
 namespace sse::serve {
 namespace {

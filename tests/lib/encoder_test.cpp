@@ -1,5 +1,4 @@
-// The encoder: exact wire bytes, refusal of what cannot be carried, sizes, allocation behaviour,
-// and the UTF-8 helpers.
+// The encoder: exact wire bytes, refusal of what cannot be carried, sizes, allocation behaviour.
 #include <sse/encoder.hpp>
 #include <sse/parser.hpp>
 
@@ -282,78 +281,6 @@ TEST(encode, no_allocation_when_capacity_is_reserved) {
   }
   EXPECT_EQ(out.size(), one * 1000);
   EXPECT_EQ(sse::parse_all(out).size(), 1000u);
-}
-
-struct utf8_vector {
-  std::string bytes;
-  bool valid;
-  std::string repaired;
-};
-
-std::vector<utf8_vector> const& utf8_vectors() {
-  static std::string const r = "\xEF\xBF\xBD";  // U+FFFD
-  static std::vector<utf8_vector> const v = {
-      {"", true, ""},
-      {"plain ASCII", true, "plain ASCII"},
-      {"\0"s, true, "\0"s},
-      {"\xC2\x80\xDF\xBF", true, "\xC2\x80\xDF\xBF"},
-      {"\xE0\xA0\x80\xED\x9F\xBF\xEE\x80\x80\xEF\xBF\xBF", true,
-       "\xE0\xA0\x80\xED\x9F\xBF\xEE\x80\x80\xEF\xBF\xBF"},
-      {"\xF0\x90\x80\x80\xF4\x8F\xBF\xBF", true, "\xF0\x90\x80\x80\xF4\x8F\xBF\xBF"},
-      {"\xEF\xBB\xBFx", true, "\xEF\xBB\xBFx"},  // a BOM is an ordinary character here
-      {"\xC3", false, r},
-      {"a\xC3", false, "a" + r},
-      {"\xE2\x82", false, r},
-      {"\xF0\x9F\x98", false, r},
-      {"\xF0\x9F\x98x", false, r + "x"},
-      {"\x80", false, r},
-      {"\xBF\x80", false, r + r},
-      {"\xC0\xAF", false, r + r},
-      {"\xC1\xBF", false, r + r},
-      {"\xE0\x80\x80", false, r + r + r},
-      {"\xE0\x9F\xBF", false, r + r + r},
-      {"\xED\xA0\x80", false, r + r + r},
-      {"\xED\xBF\xBF", false, r + r + r},
-      {"\xF0\x8F\xBF\xBF", false, r + r + r + r},
-      {"\xF4\x90\x80\x80", false, r + r + r + r},
-      {"\xF5\x80\x80\x80", false, r + r + r + r},
-      {"\xF8\x88\x80\x80\x80", false, r + r + r + r + r},
-      {"\xFE\xFF", false, r + r},
-      {"\xE2\xE2\x82\xAC", false, r + "\xE2\x82\xAC"},
-      // The Unicode Standard's table 3-8 (maximal subparts), which WHATWG follows.
-      {"\x61\xF1\x80\x80\xE1\x80\xC2\x62\x80\x63\x80\xBF\x64", false,
-       "a" + r + r + r + "b" + r + "c" + r + r + "d"},
-      // Long valid run then one bad byte (exercises any vectorised ASCII fast path).
-      {std::string(40, 'a') + "\xFF" + std::string(40, 'b'), false,
-       std::string(40, 'a') + r + std::string(40, 'b')},
-  };
-  return v;
-}
-
-TEST(utf8, is_valid_utf8_known_vectors) {
-  for (auto const& v : utf8_vectors()) {
-    EXPECT_EQ(sse::is_valid_utf8(v.bytes), v.valid) << testing::PrintToString(v.bytes);
-  }
-}
-
-TEST(utf8, append_utf8_repaired_known_vectors) {
-  for (auto const& v : utf8_vectors()) {
-    std::string out = "<";
-    sse::append_utf8_repaired(out, v.bytes);
-    EXPECT_EQ(out, "<" + v.repaired) << testing::PrintToString(v.bytes);
-    EXPECT_TRUE(sse::is_valid_utf8(out));
-  }
-}
-
-TEST(utf8, repair_matches_what_the_parser_delivers) {
-  for (auto const& v : utf8_vectors()) {
-    if (v.bytes.find_first_of("\r\n"s) != std::string::npos) continue;
-    auto const events = sse::parse_all("data:" + v.bytes + "\n\n");
-    ASSERT_EQ(events.size(), 1u);
-    std::string expected;
-    sse::append_utf8_repaired(expected, v.bytes);
-    EXPECT_EQ(events[0].data, expected) << testing::PrintToString(v.bytes);
-  }
 }
 
 }  // namespace

@@ -1,6 +1,7 @@
 #include "event_stream.hpp"
 
 #include <boost/asio/buffer.hpp>
+#include <boost/asio/post.hpp>
 #include <boost/asio/write.hpp>
 #include <boost/beast/core/bind_handler.hpp>
 #include <algorithm>
@@ -51,8 +52,19 @@ bool event_stream::deliver(frame const& f, bool replay) {
   if (!replay && queued_bytes_ > 0 && queued_bytes_ + size > ctx_.opts.client_buffer) return false;
   queue_.push_back(f);
   queued_bytes_ += size;
-  if (started_ && !writing_) write_more();
+  schedule_write();
   return true;
+}
+
+void event_stream::schedule_write() {
+  // Deferred to after the current handler, so that a burst of events published together (a whole
+  // stdin read) leaves in one gather write rather than one write for the first and one for the rest.
+  if (!started_ || writing_ || write_scheduled_ || closed_) return;
+  write_scheduled_ = true;
+  asio::post(socket_.get_executor(), [self = shared_from_this()] {
+    self->write_scheduled_ = false;
+    if (!self->writing_) self->write_more();
+  });
 }
 
 void event_stream::drop() {
@@ -66,7 +78,7 @@ void event_stream::drop() {
 void event_stream::end() {
   if (closed_) return;
   ending_ = true;
-  if (started_ && !writing_) write_more();
+  schedule_write();
 }
 
 void event_stream::write_more() {

@@ -30,6 +30,7 @@ class event_stream final : public subscriber, public std::enable_shared_from_thi
   void end() override;
 
  private:
+  void schedule_write();
   void write_more();
   void on_write(boost::system::error_code ec, std::size_t bytes);
   void watch();
@@ -47,6 +48,7 @@ class event_stream final : public subscriber, public std::enable_shared_from_thi
   bool chunked_;
   bool started_ = false;
   bool writing_ = false;
+  bool write_scheduled_ = false;
   bool ending_ = false;
   bool last_chunk_sent_ = false;
   bool closed_ = false;

@@ -161,7 +161,7 @@ std::vector<parse_case> load_cases() {
       for (auto const& [key, value] : c.items()) {
         static char const* const known[] = {"name",     "input",         "events",    "retries",
                                             "comments", "last_event_id", "discarded", "options",
-                                            "error",    "error_offset",  "spec"};
+                                            "error",    "error_offset"};
         if (std::find_if(std::begin(known), std::end(known),
                          [&](char const* k) { return key == k; }) == std::end(known)) {
           throw std::runtime_error(where + ": unknown key " + key);

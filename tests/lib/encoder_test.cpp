@@ -1,9 +1,8 @@
 // The encoder: exact wire bytes, refusal of what cannot be carried, sizes, allocation behaviour.
-#include <sse/encoder.hpp>
-#include <sse/parser.hpp>
-
 #include <gtest/gtest.h>
 
+#include <sse/encoder.hpp>
+#include <sse/parser.hpp>
 #include <string>
 #include <vector>
 
@@ -24,7 +23,9 @@ sse::event data_only(std::string_view data) {
   return ev;
 }
 
-TEST(encode, data_only) { EXPECT_EQ(encoded(data_only("hello")), "data: hello\n\n"); }
+TEST(encode, data_only) {
+  EXPECT_EQ(encoded(data_only("hello")), "data: hello\n\n");
+}
 
 TEST(encode, all_fields_in_documented_order) {
   sse::event ev;
@@ -191,9 +192,12 @@ std::vector<refusal> refusals() {
       {"LF in type", make("x", "a\nb", std::nullopt), sse::encode_error::type_has_line_break},
       {"CR in type", make("x", "a\r", std::nullopt), sse::encode_error::type_has_line_break},
       {"invalid UTF-8 in data", make("ok\xFF", "", std::nullopt), sse::encode_error::invalid_utf8},
-      {"truncated UTF-8 in data", make("\xE2\x82", "", std::nullopt), sse::encode_error::invalid_utf8},
-      {"surrogate in data", make("\xED\xA0\x80", "", std::nullopt), sse::encode_error::invalid_utf8},
-      {"invalid UTF-8 in type", make("x", "\xC0\xAF", std::nullopt), sse::encode_error::invalid_utf8},
+      {"truncated UTF-8 in data", make("\xE2\x82", "", std::nullopt),
+       sse::encode_error::invalid_utf8},
+      {"surrogate in data", make("\xED\xA0\x80", "", std::nullopt),
+       sse::encode_error::invalid_utf8},
+      {"invalid UTF-8 in type", make("x", "\xC0\xAF", std::nullopt),
+       sse::encode_error::invalid_utf8},
       {"invalid UTF-8 in id", make("x", "", "\x80"), sse::encode_error::invalid_utf8},
   };
 }
@@ -242,9 +246,9 @@ TEST(encoded_size, equals_the_appended_size) {
   std::vector<sse::event> events;
   for (std::string_view data : {"", "x", "a\nb", "a\r\nb\rc\n", "\n\n\n", " lead"}) {
     for (std::string_view type : {"", "t", "a longer type"}) {
-      for (std::optional<std::string_view> id : {std::optional<std::string_view>{},
-                                                 std::optional<std::string_view>{""},
-                                                 std::optional<std::string_view>{"42"}}) {
+      for (std::optional<std::string_view> id :
+           {std::optional<std::string_view>{}, std::optional<std::string_view>{""},
+            std::optional<std::string_view>{"42"}}) {
         for (std::optional<std::uint64_t> retry :
              {std::optional<std::uint64_t>{}, std::optional<std::uint64_t>{0},
               std::optional<std::uint64_t>{9}, std::optional<std::uint64_t>{10},

@@ -11,10 +11,7 @@
 //    "discarded": N,             what finish() returns; default 0 (not checked after an error)
 //    "options": {"max_event_size": N, "comments": true},
 //    "error": "event_too_large", "error_offset": N}             default: no error
-#include <sse/parser.hpp>
-
 #include <gtest/gtest.h>
-#include <nlohmann/json.hpp>
 
 #include <algorithm>
 #include <cctype>
@@ -22,8 +19,10 @@
 #include <filesystem>
 #include <fstream>
 #include <memory>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <ostream>
+#include <sse/parser.hpp>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -56,8 +55,12 @@ std::string shown(std::string_view s) {
 std::string event_entry(std::string_view type, std::string_view data, std::string_view id) {
   return "event type=" + shown(type) + " data=" + shown(data) + " id=" + shown(id);
 }
-std::string retry_entry(std::uint64_t ms) { return "retry " + std::to_string(ms); }
-std::string comment_entry(std::string_view text) { return "comment " + shown(text); }
+std::string retry_entry(std::uint64_t ms) {
+  return "retry " + std::to_string(ms);
+}
+std::string comment_entry(std::string_view text) {
+  return "comment " + shown(text);
+}
 
 // The parser's output, in the order it came.
 class recorder final : public sse::handler {
@@ -154,7 +157,8 @@ std::vector<parse_case> load_cases() {
       pc.last_event_id = c.value("last_event_id", "");
       pc.discarded = c.value("discarded", std::size_t{0});
       if (auto e = c.find("error"); e != c.end()) {
-        if (*e != "event_too_large") throw std::runtime_error(where + ": unknown error " + e->dump());
+        if (*e != "event_too_large")
+          throw std::runtime_error(where + ": unknown error " + e->dump());
         pc.error = sse::parse_error::event_too_large;
       }
       if (auto e = c.find("error_offset"); e != c.end()) pc.error_offset = e->get<std::uint64_t>();
@@ -190,7 +194,8 @@ std::string describe(outcome const& o) {
   std::string s;
   for (auto const& l : o.log) s += "  " + l + "\n";
   s += "  last_event_id=" + shown(o.last_event_id) + " discarded=" + std::to_string(o.discarded) +
-       " error=" + sse::to_string(o.error) + " error_offset=" + std::to_string(o.error_offset) + "\n";
+       " error=" + sse::to_string(o.error) + " error_offset=" + std::to_string(o.error_offset) +
+       "\n";
   return s;
 }
 
@@ -247,7 +252,10 @@ TEST_P(parser_cases, all_chunkings) {
   // Against the expected outputs, kind by kind (the case files list each kind separately).
   std::vector<std::string> events, retries, comments;
   for (auto const& l : whole.log) {
-    (l.rfind("event ", 0) == 0 ? events : l.rfind("retry ", 0) == 0 ? retries : comments).push_back(l);
+    (l.rfind("event ", 0) == 0   ? events
+     : l.rfind("retry ", 0) == 0 ? retries
+                                 : comments)
+        .push_back(l);
   }
   EXPECT_EQ(events, c.events);
   EXPECT_EQ(retries, c.retries);

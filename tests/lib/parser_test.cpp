@@ -1,8 +1,5 @@
 // The parser's API beyond what the case files express: stopping, reset, the last event ID setter,
 // the size limit on long streams, error reporting, parse_all and the version.
-#include <sse/parser.hpp>
-#include <sse/version.hpp>
-
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -10,6 +7,8 @@
 #include <cstdlib>
 #include <cstring>
 #include <new>
+#include <sse/parser.hpp>
+#include <sse/version.hpp>
 #include <string>
 #include <vector>
 
@@ -38,7 +37,9 @@ void operator delete(void* p) noexcept {
   live_bytes -= n;
   std::free(block);
 }
-void operator delete(void* p, std::size_t) noexcept { operator delete(p); }
+void operator delete(void* p, std::size_t) noexcept {
+  operator delete(p);
+}
 
 namespace {
 
@@ -48,7 +49,8 @@ using namespace std::string_literals;
 class recorder final : public sse::handler {
  public:
   sse::action on_event(sse::event_view const& ev) override {
-    events.push_back(sse::owned_event{std::string(ev.type), std::string(ev.data), std::string(ev.id)});
+    events.push_back(
+        sse::owned_event{std::string(ev.type), std::string(ev.data), std::string(ev.id)});
     for (auto const& s : stop_on) {
       if (ev.data == s) return sse::action::stop;
     }
@@ -100,7 +102,8 @@ TEST(parser_stop, stop_on_every_event_of_a_multi_event_chunk) {
   recorder r;
   r.stop_on = {"1", "2", "3", "4"};
   sse::parser p(r);
-  std::string const stream = "id: a\ndata: 1\n\nevent: x\ndata: 2\n\ndata: 3\ndata: 3b\n\ndata: 3\n\ndata: 4\n\n";
+  std::string const stream =
+      "id: a\ndata: 1\n\nevent: x\ndata: 2\n\ndata: 3\ndata: 3b\n\ndata: 3\n\ndata: 4\n\n";
   std::string_view rest = stream;
   std::size_t calls = 0;
   while (!rest.empty()) {
@@ -163,7 +166,9 @@ TEST(parser_reset, keeps_the_last_event_id_and_drops_pending_state) {
   EXPECT_EQ(p.last_event_id(), "42");
   EXPECT_EQ(p.offset(), 0u);
   // The pending type, id and data are gone; the stream restarts (a BOM is stripped again).
-  p.feed("\xEF\xBB\xBF" "data: b\n\n");
+  p.feed(
+      "\xEF\xBB\xBF"
+      "data: b\n\n");
   ASSERT_EQ(r.events.size(), 2u);
   EXPECT_EQ(r.events[1], (sse::owned_event{"message", "b", "42"}));
 }
@@ -296,9 +301,9 @@ TEST(parser_limit, error_offset_counts_from_the_stream_start) {
   sse::parser_options options;
   options.max_event_size = 10;
   sse::parser p(r, options);
-  p.feed("data: 1\n\n");              // 9 bytes
-  p.feed(": ok\n");                   // 5 bytes
-  p.feed("data: 0123");               // partial line starting at 14
+  p.feed("data: 1\n\n");  // 9 bytes
+  p.feed(": ok\n");       // 5 bytes
+  p.feed("data: 0123");   // partial line starting at 14
   EXPECT_EQ(p.error(), sse::parse_error::none);
   p.feed("4567\n\n");
   EXPECT_EQ(p.error(), sse::parse_error::event_too_large);
@@ -334,7 +339,8 @@ TEST(parser_options, defaults) {
 }
 
 TEST(parse_all, returns_every_complete_event) {
-  auto const events = sse::parse_all("event: a\nid: 1\ndata: x\ndata: y\n\nretry: 5\ndata: z\n\ndata: cut");
+  auto const events =
+      sse::parse_all("event: a\nid: 1\ndata: x\ndata: y\n\nretry: 5\ndata: z\n\ndata: cut");
   ASSERT_EQ(events.size(), 2u);
   EXPECT_EQ(events[0], (sse::owned_event{"a", "x\ny", "1"}));
   EXPECT_EQ(events[1], (sse::owned_event{"message", "z", "1"}));

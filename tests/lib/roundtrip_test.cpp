@@ -1,9 +1,6 @@
 // The encoder is the parser's exact inverse: random valid events (with comments and lone retries
 // between them) encoded and parsed back, whole and at random chunkings, give the same events;
 // random events with one defect are refused by validate() and encode() appends nothing.
-#include <sse/encoder.hpp>
-#include <sse/parser.hpp>
-
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -11,6 +8,8 @@
 #include <memory>
 #include <optional>
 #include <random>
+#include <sse/encoder.hpp>
+#include <sse/parser.hpp>
 #include <string>
 #include <vector>
 
@@ -32,10 +31,26 @@ class rng {
 
 // Pieces that exercise every path: line breaks of each kind, NUL, colons, spaces, multibyte
 // UTF-8 (2, 3 and 4 bytes), a BOM, text that looks like fields.
-std::vector<std::string> const data_pieces = {
-    "a", "xyz", " ", "  ", ":", "\r", "\n", "\r\n", "\n\r", "\0"s, "\xC3\xA9", "\xE2\x82\xAC",
-    "\xF0\x9F\x98\x80", "\xEF\xBB\xBF", "data: x", "id: 1", "event", "retry: 5", "\t",
-    std::string(300, 'L')};
+std::vector<std::string> const data_pieces = {"a",
+                                              "xyz",
+                                              " ",
+                                              "  ",
+                                              ":",
+                                              "\r",
+                                              "\n",
+                                              "\r\n",
+                                              "\n\r",
+                                              "\0"s,
+                                              "\xC3\xA9",
+                                              "\xE2\x82\xAC",
+                                              "\xF0\x9F\x98\x80",
+                                              "\xEF\xBB\xBF",
+                                              "data: x",
+                                              "id: 1",
+                                              "event",
+                                              "retry: 5",
+                                              "\t",
+                                              std::string(300, 'L')};
 std::vector<std::string> const field_pieces = {
     "a", "Z", "0", " ", ":", "\0"s, "\xC3\xA9", "\xE2\x82\xAC", "\xF0\x9F\x98\x80", "-", "message"};
 
@@ -89,7 +104,8 @@ class recorder final : public sse::handler {
   std::vector<std::string> log;
 };
 
-std::vector<std::string> parse_chunked(std::string const& wire, std::vector<std::size_t> const& cuts,
+std::vector<std::string> parse_chunked(std::string const& wire,
+                                       std::vector<std::size_t> const& cuts,
                                        std::size_t& discarded) {
   recorder rec;
   sse::parser_options options;
@@ -114,7 +130,8 @@ void expect_comment(std::vector<std::string>& log, std::string_view text) {
   std::size_t start = 0;
   while (true) {
     std::size_t const end = text.find_first_of("\r\n", start);
-    std::string_view const line = text.substr(start, end == std::string_view::npos ? end : end - start);
+    std::string_view const line =
+        text.substr(start, end == std::string_view::npos ? end : end - start);
     log.push_back("comment " + (line.empty() ? std::string() : " " + std::string(line)));
     if (end == std::string_view::npos) return;
     start = end + 1;
@@ -160,7 +177,8 @@ TEST(roundtrip, random_valid_events_come_back_exactly) {
           data += g.data[i];
         }
       }
-      expected.push_back("event " + (g.type.empty() ? "message"s : g.type) + '|' + data + '|' + last_id);
+      expected.push_back("event " + (g.type.empty() ? "message"s : g.type) + '|' + data + '|' +
+                         last_id);
       ++checked_events;
     }
 
@@ -171,8 +189,8 @@ TEST(roundtrip, random_valid_events_come_back_exactly) {
 
     for (int k = 0; k < 3 && wire.size() > 1; ++k) {
       std::vector<std::size_t> cuts;
-      for (std::size_t at = 1 + r.below(std::min<std::size_t>(wire.size() - 1, 40)); at < wire.size();
-           at += 1 + r.below(40)) {
+      for (std::size_t at = 1 + r.below(std::min<std::size_t>(wire.size() - 1, 40));
+           at < wire.size(); at += 1 + r.below(40)) {
         cuts.push_back(at);
       }
       auto const chunked = parse_chunked(wire, cuts, discarded);
@@ -189,7 +207,9 @@ TEST(roundtrip, events_with_one_defect_are_refused_and_nothing_is_appended) {
     rng r(seed);
     generated g = random_event(r);
     sse::encode_error expected = sse::encode_error::none;
-    auto insert = [&](std::string& s, std::string const& bad) { s.insert(r.below(s.size() + 1), bad); };
+    auto insert = [&](std::string& s, std::string const& bad) {
+      s.insert(r.below(s.size() + 1), bad);
+    };
     switch (r.below(6)) {
       case 0:
         if (!g.id) g.id = std::string();
@@ -205,8 +225,13 @@ TEST(roundtrip, events_with_one_defect_are_refused_and_nothing_is_appended) {
         insert(g.type, r.one_in(2) ? "\r" : "\n");
         expected = sse::encode_error::type_has_line_break;
         break;
-      case 3: insert(g.data, r.one_in(2) ? "\xFF" : "\xE2\x82"), expected = sse::encode_error::invalid_utf8; break;
-      case 4: insert(g.type, "\xC0\x80"), expected = sse::encode_error::invalid_utf8; break;
+      case 3:
+        insert(g.data, r.one_in(2) ? "\xFF" : "\xE2\x82"),
+            expected = sse::encode_error::invalid_utf8;
+        break;
+      case 4:
+        insert(g.type, "\xC0\x80"), expected = sse::encode_error::invalid_utf8;
+        break;
       default:
         if (!g.id) g.id = std::string();
         insert(*g.id, "\xED\xA0\x80");
@@ -220,7 +245,8 @@ TEST(roundtrip, events_with_one_defect_are_refused_and_nothing_is_appended) {
     ASSERT_EQ(out, "before") << "seed " << seed;
     ++per_error[static_cast<int>(expected)];
   }
-  for (int e = 1; e < 5; ++e) EXPECT_GT(per_error[e], 100u) << sse::to_string(static_cast<sse::encode_error>(e));
+  for (int e = 1; e < 5; ++e)
+    EXPECT_GT(per_error[e], 100u) << sse::to_string(static_cast<sse::encode_error>(e));
 }
 
 }  // namespace

@@ -1,13 +1,12 @@
 // The UTF-8 helpers (is_valid_utf8, append_utf8_repaired) and the parser's decoding, against known
 // vectors and against a reference written from the WHATWG Encoding standard's "UTF-8 decoder"
 // algorithm, over every short byte string built from the bytes where the rules change.
-#include <sse/encoder.hpp>
-#include <sse/parser.hpp>
-
 #include <gtest/gtest.h>
 
 #include <cstdint>
 #include <random>
+#include <sse/encoder.hpp>
+#include <sse/parser.hpp>
 #include <string>
 #include <vector>
 
@@ -86,7 +85,6 @@ TEST(utf8, repair_matches_what_the_parser_delivers) {
     EXPECT_EQ(events[0].data, expected) << testing::PrintToString(v.bytes);
   }
 }
-
 
 // The WHATWG "UTF-8 decoder" as the standard writes it (bytes needed/seen, lower/upper boundary,
 // a byte outside the boundaries is an error and is processed again), re-encoded to UTF-8 with
@@ -193,9 +191,9 @@ TEST(utf8, every_one_and_two_byte_string) {
 // The bytes at which the decoder's rules change, plus ASCII.
 std::vector<char> const edges = [] {
   std::vector<char> v;
-  for (unsigned b : {0x00u, 0x41u, 0x7Fu, 0x80u, 0x8Fu, 0x90u, 0x9Fu, 0xA0u, 0xBFu, 0xC0u, 0xC1u,
-                     0xC2u, 0xDFu, 0xE0u, 0xE1u, 0xECu, 0xEDu, 0xEEu, 0xEFu, 0xF0u, 0xF1u, 0xF3u,
-                     0xF4u, 0xF5u, 0xFFu}) {
+  for (unsigned b :
+       {0x00u, 0x41u, 0x7Fu, 0x80u, 0x8Fu, 0x90u, 0x9Fu, 0xA0u, 0xBFu, 0xC0u, 0xC1u, 0xC2u, 0xDFu,
+        0xE0u, 0xE1u, 0xECu, 0xEDu, 0xEEu, 0xEFu, 0xF0u, 0xF1u, 0xF3u, 0xF4u, 0xF5u, 0xFFu}) {
     v.push_back(static_cast<char>(b));
   }
   return v;
@@ -223,7 +221,8 @@ TEST(utf8, long_random_strings_and_the_parser_agree_with_the_reference) {
     std::size_t const n = engine() % 70;
     for (std::size_t k = 0; k < n; ++k) {
       // Mostly ASCII runs (the fast paths) with edge bytes in between.
-      s += engine() % 3 == 0 ? edges[engine() % edges.size()] : static_cast<char>('a' + engine() % 26);
+      s += engine() % 3 == 0 ? edges[engine() % edges.size()]
+                             : static_cast<char>('a' + engine() % 26);
     }
     expect_like_reference(s);
 

@@ -1,10 +1,9 @@
 // A program written as a user of the installed library would write it: encode two events, parse
 // them back, print what came out. run.sh builds it against an installed tree and checks the output.
+#include <cstdio>
 #include <sse/encoder.hpp>
 #include <sse/parser.hpp>
 #include <sse/version.hpp>
-
-#include <cstdio>
 #include <string>
 
 namespace {

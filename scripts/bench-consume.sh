@@ -24,7 +24,7 @@
 set -euo pipefail
 
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-reps=7
+reps=11
 bytes=100000000
 build=$root/build/release
 server_cpu=0

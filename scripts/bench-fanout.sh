@@ -9,6 +9,8 @@
 #               (and at the largest N with one event per hand-over: throughput-b1)
 #   latency     1,000 clients x 10 and x 100 events/s, one event at a time: p50 / p99
 #   idle        10,000 connected clients, no events: server RSS growth per client
+# "all delivered" is yes when every client got every event, in order, by the end of the drain
+# bound; otherwise the count of (client, event) pairs missing is shown.
 # A table and the ratios ours/nchan are printed; results (one JSON line per run) are kept in
 # --out. Every run is bounded; only 127.0.0.1 is used.
 #
@@ -30,7 +32,7 @@ burst=8
 window=32
 quiet_wait=60      # seconds each run may wait for the machine to go quiet (0: do not wait)
 
-usage() { sed -n '2,18p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; }
+usage() { sed -n '2,20p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; }
 while [ $# -gt 0 ]; do
   case $1 in
     --no-setup) setup=0 ;;
@@ -208,6 +210,7 @@ run() {
   printf '{"server": "%s", "scenario": "%s", %s\n' "$server" "$scenario" "$(sed 's/^{//' "$file")" >>"$results"
   local all=no
   [ "$(field all_delivered "$file")" = true ] && all=yes
+  [ "$all" = no ] && all="no ($(field missed "$file") missed)"
   local kib=- cpu=- rate=- p50=- p99=- busy=-
   case $scenario in
     idle*) kib=$(field kib_per_client "$file") ;;

@@ -489,6 +489,7 @@ struct result {
   std::uint64_t events_max = 0;
   std::uint64_t order_errors = 0;
   std::uint64_t malformed = 0;
+  std::uint64_t missed = 0;  // events that some client should have had and did not get
   bool all_delivered = false;
   bool timed_out = false;
   double seconds = 0;
@@ -1031,7 +1032,9 @@ int load_run::run() {
     any = true;
     r.order_errors += c->order_errors_;
     r.malformed += c->malformed_;
+    if (c->events_ < expected) r.missed += expected - c->events_;
   }
+  r.missed += static_cast<std::uint64_t>(s_.clients - connected_) * expected;
   r.all_delivered = connected_ == s_.clients && failed_ == 0 && lost_ == 0 &&
                     r.events_min == expected && r.events_max == expected && r.order_errors == 0 &&
                     r.malformed == 0 && framing_errors_ == 0 && pub_errors_ == 0;
@@ -1073,14 +1076,14 @@ void load_run::report(result const& r, server_sample const& before, server_sampl
     std::printf(
         "{\"clients\": %zu, \"connected\": %zu, \"failed\": %zu, \"lost\": %zu, "
         "\"published\": %" PRIu64 ", \"expected\": %" PRIu64 ", \"events_min\": %" PRIu64
-        ", \"events_max\": %" PRIu64 ", \"order_errors\": %" PRIu64 ", \"malformed\": %" PRIu64
+        ", \"events_max\": %" PRIu64 ", \"missed\": %" PRIu64 ", \"order_errors\": %" PRIu64 ", \"malformed\": %" PRIu64
         ", \"framing_errors\": %" PRIu64 ", \"publish_errors\": %" PRIu64
         ", \"all_delivered\": %s, \"timed_out\": %s, \"delivered\": %" PRIu64
         ", \"seconds\": %.3f, \"delivered_per_s\": %.0f, \"latency_samples\": %zu"
         ", \"latency_p50_ms\": %.3f, \"latency_p99_ms\": %.3f, \"latency_max_ms\": %.3f"
         ", \"loadgen_cpu_share\": %.3f",
         s_.clients, connected_, failed_, lost_, published_, r.expected, r.events_min, r.events_max,
-        r.order_errors, r.malformed, framing_errors_, pub_errors_, r.all_delivered ? "true" : "false",
+        r.missed, r.order_errors, r.malformed, framing_errors_, pub_errors_, r.all_delivered ? "true" : "false",
         r.timed_out ? "true" : "false", delivered_, r.seconds, r.delivered_per_s, latencies_.size(),
         r.p50_ms, r.p99_ms, r.max_ms, loadgen_share);
     if (server) {
@@ -1098,8 +1101,8 @@ void load_run::report(result const& r, server_sample const& before, server_sampl
   std::printf("clients         %zu requested, %zu connected, %zu failed, %zu lost\n", s_.clients,
               connected_, failed_, lost_);
   std::printf("events          %" PRIu64 " expected; per client min %" PRIu64 ", max %" PRIu64
-              "; %" PRIu64 " out of order, %" PRIu64 " malformed\n",
-              r.expected, r.events_min, r.events_max, r.order_errors, r.malformed);
+              "; %" PRIu64 " missed, %" PRIu64 " out of order, %" PRIu64 " malformed\n",
+              r.expected, r.events_min, r.events_max, r.missed, r.order_errors, r.malformed);
   std::printf("all delivered   %s%s\n", r.all_delivered ? "yes" : "no",
               r.timed_out ? " (timed out)" : "");
   std::printf("delivered       %" PRIu64 " events in %.3f s: %.0f events/s\n", delivered_,

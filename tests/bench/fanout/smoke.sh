@@ -55,7 +55,7 @@ run() {
   local field
   for field in '"connected": 50,' "\"published\": $expected," "\"events_min\": $expected," \
                "\"events_max\": $expected," '"order_errors": 0,' '"malformed": 0,' \
-               '"lost": 0,' '"all_delivered": true,' '"timed_out": false,'; do
+               '"missed": 0,' '"lost": 0,' '"all_delivered": true,' '"timed_out": false,'; do
     if ! grep -qF -- "$field" "$tmp/$name.json"; then
       echo "smoke: FAIL ($name): expected $field" >&2
       failures=$((failures + 1))

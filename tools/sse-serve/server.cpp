@@ -1,5 +1,8 @@
 #include "server.hpp"
 
+#include <fcntl.h>
+#include <unistd.h>
+
 #include <csignal>
 
 #include <boost/asio/io_context.hpp>
@@ -30,6 +33,12 @@ constexpr std::chrono::seconds shutdown_grace{3};
 
 int run(options const& opts) {
   std::signal(SIGPIPE, SIG_IGN);  // a client gone mid-write is an error code, never a kill
+  // Started with stdin closed (cmd <&-): hold fd 0 with /dev/null, or the listening socket would
+  // become fd 0 and be read as the input.
+  if (::fcntl(STDIN_FILENO, F_GETFD) == -1) {
+    int fd = ::open("/dev/null", O_RDONLY);
+    if (fd > STDIN_FILENO) ::close(fd);
+  }
 
   ring_history history(opts.history, opts.history_bytes);
   event_hub hub(history);

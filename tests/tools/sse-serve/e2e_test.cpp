@@ -231,6 +231,24 @@ TEST(Serve, ErrorsAndTheServerGoesOn) {
   EXPECT_EQ(c->events()[0].data, "still here");
 }
 
+TEST(Serve, PageThenStreamOnOneKeepAliveConnection) {
+  server_process s({"--path", "/api/stream"});
+  http_client c(s.port());
+  c.get("/");
+  response_head page = c.read_head(deadline());
+  ASSERT_EQ(page.status, 200);
+  // The page finds the stream by a relative URL, so it also works behind a path prefix.
+  EXPECT_NE(c.read_body(page, deadline()).find("const streamUrl = \"api/stream\";"), std::string::npos);
+  c.get("/api/stream", {"Last-Event-ID: nothing-yet"});
+  response_head stream = c.read_head(deadline());
+  ASSERT_EQ(stream.status, 200);
+  ASSERT_TRUE(c.wait_open(deadline()));
+  s.write_stdin("a\n");
+  ASSERT_TRUE(c.read_events(2, deadline()));
+  EXPECT_EQ(c.events()[0], (owned_event{"sse-reset", R"({"reason":"unknown"})", ""}));
+  EXPECT_EQ(c.events()[1], (owned_event{"message", "a", "1"}));
+}
+
 TEST(Serve, Http10ClientGetsACloseDelimitedStream) {
   server_process s({"--exit-on-eof"});
   http_client c(s.port());

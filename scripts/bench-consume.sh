@@ -14,9 +14,10 @@
 #   raw         sse-listen --no-reconnect --raw URL > /dev/null
 #   json-stdin  sse-listen --no-reconnect --json - < CORPUS > /dev/null   (no network)
 # and prints the median wall time and client CPU time (user + system) of each, MB/s and events/s
-# from the wall time, the speed-up over npm eventsource (by wall and by CPU time), and raw's wall
-# time over curl's; each target is judged on the median of per-repetition ratios. Every timed run must exit 0, and one untimed run per corpus checks
-# that sse-listen --json and the Node client saw every event, so a fast wrong run cannot pass.
+# from the wall time, and the speed-up over npm eventsource (by wall and by CPU time). Each target
+# is judged on the median of per-repetition ratios. Every timed run must exit 0, and one untimed
+# run per corpus checks that sse-listen --json and the Node client saw every event, so a fast
+# wrong run cannot pass. About two minutes on an idle two-core machine.
 #
 # Targets (issue 5): json >= 3x npm-es on every corpus; text faster than json; raw <= 1.25x curl.
 # Exit status: 0 when the runs were complete and correct (whether or not targets are met; the table
@@ -41,7 +42,7 @@ while [ $# -gt 0 ]; do
     --build-dir) build=$(realpath -m "${2:?}"); shift 2 ;;
     --server-cpu) server_cpu=${2:?}; shift 2 ;;
     --client-cpu) client_cpu=${2:?}; shift 2 ;;
-    -h|--help) sed -n '2,22p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) sed -n '2,23p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "bench-consume: error: unknown argument: $1" >&2; usage ;;
   esac
 done

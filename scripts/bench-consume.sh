@@ -42,7 +42,7 @@ while [ $# -gt 0 ]; do
     --build-dir) build=$(realpath -m "${2:?}"); shift 2 ;;
     --server-cpu) server_cpu=${2:?}; shift 2 ;;
     --client-cpu) client_cpu=${2:?}; shift 2 ;;
-    -h|--help) sed -n '2,23p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) sed -n '2,/^set -e/{/^set -e/!p}' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "bench-consume: error: unknown argument: $1" >&2; usage ;;
   esac
 done

@@ -98,6 +98,10 @@ void add_serve_options(CLI::App& app, options& o) {
 
   app.add_flag("--exit-on-eof", o.exit_on_eof,
                "At the end of stdin, deliver everything, end the streams and exit");
+  app.add_option("--shutdown-grace", o.shutdown_grace,
+                 "Seconds slow clients get to take their last events when the streams end")
+      ->capture_default_str()
+      ->check(CLI::NonNegativeNumber);
   auto* quiet = app.add_flag("-q,--quiet", o.quiet, "Print only errors");
   app.add_flag("-v,--verbose", o.verbose, "Print a line per client connect and disconnect")
       ->excludes(quiet);

@@ -38,6 +38,7 @@ struct options {
   std::size_t client_buffer = std::size_t{4} << 20;
 
   bool exit_on_eof = false;
+  double shutdown_grace = 3.0;  // seconds slow clients get to take their last bytes at the end
   bool quiet = false;
   bool verbose = false;
 };

@@ -26,11 +26,6 @@ namespace sse::serve {
 namespace asio = boost::asio;
 using boost::system::error_code;
 
-namespace {
-// How long shutdown waits for slow clients to take their last bytes.
-constexpr std::chrono::seconds shutdown_grace{3};
-}  // namespace
-
 int run(options const& opts) {
   std::signal(SIGPIPE, SIG_IGN);  // a client gone mid-write is an error code, never a kill
   // Started with stdin closed (cmd <&-): hold fd 0 with /dev/null, or the listening socket would
@@ -65,12 +60,13 @@ int run(options const& opts) {
   bool stopping = false;
 
   // Ends every stream with the end event, then stops once they are flushed (or the grace ends).
-  auto shutdown = [&](char const* reason) {
+  // At the end of input the server still answers while it waits, so a client that reconnects
+  // meanwhile gets 204 (stop reconnecting); a signal stops accepting at once.
+  auto shutdown = [&](char const* reason, bool keep_accepting) {
     if (stopping) return;
     stopping = true;
-    accepting.stop();
+    if (!keep_accepting) accepting.stop();
     source->stop();
-    signals.cancel();
     ping_timer.cancel();
     ctx.on_streams_closed = [&ioc] { ioc.stop(); };
     hub.end(reason);
@@ -78,17 +74,27 @@ int run(options const& opts) {
       ioc.stop();
       return;
     }
-    grace_timer.expires_after(shutdown_grace);
+    grace_timer.expires_after(std::chrono::duration_cast<std::chrono::steady_clock::duration>(
+        std::chrono::duration<double>(opts.shutdown_grace)));
     grace_timer.async_wait([&ioc](error_code ec) {
       if (!ec) ioc.stop();
     });
   };
 
-  signals.async_wait([&](error_code ec, int signal_number) {
-    if (ec) return;
-    caught_signal = signal_number;
-    shutdown("shutdown");
-  });
+  // The first signal ends the streams gracefully; a second one (or one during the grace) stops now.
+  std::function<void()> wait_signal = [&] {
+    signals.async_wait([&](error_code ec, int signal_number) {
+      if (ec) return;
+      caught_signal = signal_number;
+      if (stopping) {
+        ioc.stop();
+        return;
+      }
+      shutdown("shutdown", false);
+      wait_signal();
+    });
+  };
+  wait_signal();
 
   std::function<void()> ping;
   if (opts.ping > 0) {
@@ -107,7 +113,7 @@ int run(options const& opts) {
 
   source->start([&] {
     if (opts.exit_on_eof) {
-      shutdown("eof");
+      shutdown("eof", true);
     } else if (opts.verbose) {
       tools::info("stdin ended after " + std::to_string(hub.published()) +
                   " events; still serving (--exit-on-eof ends the streams instead)");

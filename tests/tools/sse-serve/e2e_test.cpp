@@ -283,6 +283,34 @@ TEST(Serve, ExitOnEofDeliversEverythingEndsStreamsAndExitsZero) {
   EXPECT_EQ(WEXITSTATUS(*status), 0);
 }
 
+TEST(Serve, AfterTheEndReconnectsGet204) {
+  // A client that does not read holds the server in its shutdown grace; meanwhile a reconnect
+  // must be told to stop (204) rather than be given a stream that will never carry anything.
+  server_process s({"--exit-on-eof", "--shutdown-grace", "120", "--client-buffer", "64M"});
+  auto stalled = std::make_unique<http_client>(s.port(), 4096);
+  stalled->get("/events");
+  ASSERT_EQ(stalled->read_head(deadline()).status, 200);
+  auto reader = open_stream(s);
+  std::string line(1000, 'x');
+  std::thread writer([&] {
+    for (int i = 0; i < 16; ++i) {
+      std::string batch;
+      for (int j = 0; j < 1000; ++j) batch += line + "\n";
+      s.write_stdin(batch);
+    }
+    s.close_stdin();
+  });
+  bool closed = reader->read_to_close(deadline(std::chrono::seconds(90)));
+  writer.join();
+  ASSERT_TRUE(closed);
+  ASSERT_EQ(reader->events().size(), 16001u);
+  EXPECT_EQ(reader->events().back().type, "sse-end");
+  http_client late(s.port());
+  late.get("/events");
+  EXPECT_EQ(late.read_head(deadline()).status, 204);
+  EXPECT_FALSE(s.wait_exit(clock::now()).has_value()) << "still waiting for the stalled client";
+}
+
 TEST(Serve, WithoutExitOnEofItKeepsServing) {
   server_process s({});
   auto a = open_stream(s);

@@ -68,15 +68,15 @@ cmake -S "$here/consumer" -B "$tmp/cmake-build" -G Ninja \
 cmake --build "$tmp/cmake-build" >"$tmp/build.log" 2>&1 || { cat "$tmp/build.log" >&2; exit 1; }
 check find_package "$tmp/cmake-build/consumer"
 
-# 2. pkg-config --cflags --libs libsse. The .pc file names the prefix configured at build time,
-#    not the one given to `cmake --install --prefix`; --define-prefix derives it from the .pc
-#    file's location instead, as for any relocated install.
+# 2. pkg-config --cflags --libs libsse, plain: the .pc file derives its prefix from where it was
+#    installed, so an install to any --prefix works as it is.
 pcdir=$(dirname "$(find "$prefix" -name libsse.pc -print -quit)")
 [[ -n "$pcdir" && "$pcdir" != . ]] || { echo "run.sh: error: libsse.pc not installed" >&2; exit 1; }
 export PKG_CONFIG_PATH="$pcdir"
 pkg-config --exists --print-errors "libsse = $version"
-flags=$(pkg-config --define-prefix --cflags --libs libsse)
+flags=$(pkg-config --cflags --libs libsse)
 # shellcheck disable=SC2086  # word splitting of the flag lists is intended
 "${launcher[@]}" "$cxx" -std=c++17 $cxxflags "$here/consumer.cpp" -o "$tmp/pc-consumer" $flags $ldflags
-libdir=$(pkg-config --define-prefix --variable=libdir libsse)
+libdir=$(pkg-config --variable=libdir libsse)
+[[ "$libdir" == "$prefix"/* ]] || { echo "run.sh: error: libsse.pc points to $libdir, not into $prefix" >&2; exit 1; }
 check pkg-config "$tmp/pc-consumer" LD_LIBRARY_PATH="$libdir"

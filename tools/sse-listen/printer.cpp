@@ -5,6 +5,10 @@
 #include <cstdint>
 #include <cstring>
 
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
 #include <sse/encoder.hpp>
 
 #include "common/diagnostics.hpp"
@@ -118,36 +122,60 @@ inline bool needs_care(std::uint64_t x) {
   return (below_space | has_zero(x ^ (ones * '"')) | has_zero(x ^ (ones * '\\')) | (x & high)) != 0;
 }
 
+struct escape_text {
+  char text[8];
+  std::size_t size;
+};
+// The JSON escape of each byte of class 1, padded to 8 bytes so it is copied with a fixed size.
+constexpr std::array<escape_text, 256> escapes = [] {
+  std::array<escape_text, 256> t{};
+  constexpr char hex[] = "0123456789abcdef";
+  for (unsigned c = 0; c < 0x20; ++c) t[c] = {{'\\', 'u', '0', '0', hex[c >> 4], hex[c & 0xF], 0, 0}, 6};
+  t['"'] = {{'\\', '"'}, 2};
+  t['\\'] = {{'\\', '\\'}, 2};
+  t['\n'] = {{'\\', 'n'}, 2};
+  t['\r'] = {{'\\', 'r'}, 2};
+  t['\t'] = {{'\\', 't'}, 2};
+  t['\b'] = {{'\\', 'b'}, 2};
+  t['\f'] = {{'\\', 'f'}, 2};
+  return t;
+}();
+
+// The index of the first byte from i that needs care (class 1 or 2), or n.
+inline std::size_t next_care(char const* p, std::size_t i, std::size_t n) {
+#if defined(__SSE2__)
+  for (; i + 16 <= n; i += 16) {
+    __m128i const v = _mm_loadu_si128(reinterpret_cast<__m128i const*>(p + i));
+    // Signed compare: < 0x20 and >= 0x80 (negative) in one instruction.
+    __m128i const hit = _mm_or_si128(_mm_cmplt_epi8(v, _mm_set1_epi8(0x20)),
+                                     _mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('"')),
+                                                  _mm_cmpeq_epi8(v, _mm_set1_epi8('\\'))));
+    if (unsigned const mask = static_cast<unsigned>(_mm_movemask_epi8(hit)); mask != 0) {
+      return i + static_cast<unsigned>(__builtin_ctz(mask));
+    }
+  }
+#else
+  for (; i + 8 <= n; i += 8) {
+    std::uint64_t x;
+    std::memcpy(&x, p + i, 8);
+    if (needs_care(x)) break;
+  }
+#endif
+  while (i < n && byte_class[static_cast<unsigned char>(p[i])] == 0) ++i;
+  return i;
+}
+
 void json_writer::string(std::string_view s) {
   put('"');
+  char const* p = s.data();
   std::size_t const n = s.size();
-  std::size_t i = 0, run = 0;
-  while (i < n) {
-    while (i + 8 <= n) {
-      std::uint64_t x;
-      std::memcpy(&x, s.data() + i, 8);
-      if (needs_care(x)) break;
-      i += 8;
-    }
-    while (i < n && byte_class[static_cast<unsigned char>(s[i])] == 0) ++i;
-    if (i == n) break;
+  std::size_t run = 0;
+  for (std::size_t i = next_care(p, 0, n); i < n; i = next_care(p, i, n)) {
     put(s.substr(run, i - run));
     unsigned char c = static_cast<unsigned char>(s[i]);
     if (byte_class[c] == 1) {
-      char escape[6] = {'\\', 'u', '0', '0', 0, 0};
-      switch (c) {
-        case '"': put("\\\""); break;
-        case '\\': put("\\\\"); break;
-        case '\n': put("\\n"); break;
-        case '\r': put("\\r"); break;
-        case '\t': put("\\t"); break;
-        case '\b': put("\\b"); break;
-        case '\f': put("\\f"); break;
-        default:
-          escape[4] = "0123456789abcdef"[c >> 4];
-          escape[5] = "0123456789abcdef"[c & 0xF];
-          put(std::string_view(escape, sizeof escape));
-      }
+      std::memcpy(room(8), escapes[c].text, 8);
+      used_ += escapes[c].size;
       ++i;
     } else {
       long len = utf8_sequence(s, i);
@@ -180,6 +208,12 @@ void printer::print(event_view const& ev, std::string& out) {
     {
       // {"event":"T","data":"D","id":"I"}\n is 34 bytes around the three strings.
       json_writer w(out, ev.type.size() + ev.data.size() + ev.id.size() + 34);
+      if (ev.type == "message" && ev.id.empty()) {  // the usual event: 1 string, not 3
+        w.put("{\"event\":\"message\",\"data\":");
+        w.string(ev.data);
+        w.put(",\"id\":\"\"}\n");
+        return;
+      }
       w.put("{\"event\":");
       w.string(ev.type);
       w.put(",\"data\":");

@@ -8,8 +8,11 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
 bash scripts/setup.sh
 
-build=${BUILD_DIR:-build/release}
-cmake --preset release -B "$build" >/dev/null
+# Its own build directory, release flags, tools only: quick on a fresh machine, and it leaves the
+# release build (benchmarks, tests) as it is.
+build=${BUILD_DIR:-build/demo}
+cmake --preset release -B "$build" -DSSE_BUILD_TESTS=OFF -DSSE_BUILD_BENCHMARKS=OFF \
+  -DSSE_BUILD_FUZZERS=OFF >/dev/null
 cmake --build "$build" --target sse-serve -j "${JOBS:-2}"
 serve=$build/tools/sse-serve/sse-serve
 

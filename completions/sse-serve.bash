@@ -8,12 +8,12 @@ _sse_serve() {
       COMPREPLY=($(compgen -W "lines json sse" -- "$cur")); return ;;
     --host)
       COMPREPLY=($(compgen -W "127.0.0.1 0.0.0.0 ::1 :: localhost" -- "$cur")); return ;;
-    -p|--port|--path|--interval|--event|--max-line|--history|--history-bytes|--retry|--ping|\
+    -p|--port|--path|--interval|--event|--max-line|--history|--history-bytes|--backlog|--retry|--ping|\
     --cors|--header|--max-clients|--client-buffer|--shutdown-grace)
       return ;;
   esac
   local opts="-h --help --version --host -p --port --path --counter --interval --format --event
-    --max-line --history --history-bytes --retry --ping --cors --header --max-clients
+    --max-line --history --history-bytes --backlog --retry --ping --cors --header --max-clients
     --client-buffer --exit-on-eof --shutdown-grace -q --quiet -v --verbose"
   COMPREPLY=($(compgen -W "$opts" -- "$cur"))
 }

@@ -99,7 +99,8 @@ frame event_hub::types_frame(std::vector<std::string> const& types) const {
 }
 
 attach_result event_hub::attach(std::shared_ptr<subscriber> const& s,
-                                std::optional<std::string_view> last_event_id) {
+                                std::optional<std::string_view> last_event_id,
+                                std::size_t backlog) {
   if (ended_) return attach_result::ended;
   if (s->announce_types) {
     ++announcers_;
@@ -116,6 +117,8 @@ attach_result event_hub::attach(std::shared_ptr<subscriber> const& s,
     }
   } else if (last_event_id && !last_event_id->empty()) {
     result = attach_result::replayed;  // already up to date: nothing to replay
+  } else if (backlog > 0) {
+    for (frame const& f : history_.last(backlog)) s->deliver(f, true);
   }
   s->hub_index_ = subscribers_.size();
   subscribers_.push_back(s);

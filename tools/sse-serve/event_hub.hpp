@@ -72,9 +72,10 @@ class event_hub {
   void ping();
 
   // Adds s: first the events after last_event_id from the history (or the reset event when that
-  // id is not held), then everything published later. A client without an id gets live events only.
+  // id is not held), then everything published later. A client without an id gets the newest
+  // `backlog` held events (none by default: live only), then live events.
   attach_result attach(std::shared_ptr<subscriber> const& s,
-                       std::optional<std::string_view> last_event_id);
+                       std::optional<std::string_view> last_event_id, std::size_t backlog = 0);
   void detach(subscriber& s);
 
   // Sends the end event to everyone and ends every stream; later attaches get attach_result::ended.

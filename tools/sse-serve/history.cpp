@@ -39,6 +39,14 @@ std::optional<std::vector<frame>> ring_history::after(std::string_view id) const
   return out;
 }
 
+std::vector<frame> ring_history::last(std::size_t n) const {
+  std::size_t first = entries_.size() > n ? entries_.size() - n : 0;
+  std::vector<frame> out;
+  out.reserve(entries_.size() - first);
+  for (std::size_t i = first; i < entries_.size(); ++i) out.push_back(entries_[i].data);
+  return out;
+}
+
 std::uint64_t ring_history::oldest_seq() const {
   return entries_.empty() ? 0 : entries_.front().seq;
 }

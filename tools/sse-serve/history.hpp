@@ -27,6 +27,9 @@ class history {
   // event has that id. When several held events share an id, the latest one counts.
   virtual std::optional<std::vector<frame>> after(std::string_view id) const = 0;
 
+  // The newest n events held (fewer when fewer are held), oldest first.
+  virtual std::vector<frame> last(std::size_t n) const = 0;
+
   // Sequence number of the oldest event held (0 when empty).
   virtual std::uint64_t oldest_seq() const = 0;
   virtual std::size_t size() const = 0;
@@ -40,6 +43,7 @@ class ring_history final : public history {
 
   void append(std::uint64_t seq, std::string id, frame f) override;
   std::optional<std::vector<frame>> after(std::string_view id) const override;
+  std::vector<frame> last(std::size_t n) const override;
   std::uint64_t oldest_seq() const override;
   std::size_t size() const override { return entries_.size(); }
   std::size_t bytes() const override { return bytes_; }

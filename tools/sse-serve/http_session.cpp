@@ -206,7 +206,7 @@ void http_session::start_stream(request const& req, std::string_view query) {
   auto stream = std::make_shared<event_stream>(stream_.release_socket(), ctx_, chunked, peer_,
                                                std::move(head));
   stream->announce_types = query_parameter(query, "types") == std::optional<std::string>("1");
-  attach_result r = ctx_.hub.attach(stream, last_id);
+  attach_result r = ctx_.hub.attach(stream, last_id, o.backlog);
   if (o.verbose) {
     char const* how = r == attach_result::replayed ? ", resuming after id "
                       : r == attach_result::reset  ? ", reset: unknown or expired id "

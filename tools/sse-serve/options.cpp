@@ -76,6 +76,9 @@ void add_serve_options(CLI::App& app, options& o) {
   app.add_option("--history-bytes", o.history_bytes, "Bytes of events kept in the history (K, M, G)")
       ->transform(CLI::AsSizeValue(false))
       ->option_text("BYTES (default: 16M)");
+  app.add_option("--backlog", o.backlog,
+                 "Events from the history a new client (without Last-Event-ID) gets first")
+      ->capture_default_str();
   app.add_option_function<std::uint64_t>(
       "--retry", [&o](std::uint64_t const& ms) { o.retry = ms; },
       "Send 'retry: MS' (reconnection delay) at the start of each stream");

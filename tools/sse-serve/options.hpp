@@ -29,6 +29,7 @@ struct options {
 
   std::size_t history = 1000;
   std::size_t history_bytes = std::size_t{16} << 20;
+  std::size_t backlog = 0;  // held events a client without Last-Event-ID gets first
   std::optional<std::uint64_t> retry;
   double ping = 15.0;  // seconds; 0 = off
 

@@ -140,6 +140,20 @@ TEST(Serve, LastEventIdResumesWithoutGapOrDuplicate) {
   EXPECT_EQ(both->events(), numbered(10, 12));
 }
 
+TEST(Serve, BacklogForNewClientsIsOptIn) {
+  server_process s({"--backlog", "3"});
+  auto watcher = open_stream(s);
+  s.write_stdin(lines(1, 10));
+  ASSERT_TRUE(watcher->read_events(10, deadline()));
+  auto fresh = open_stream(s);
+  auto resuming = open_stream(s, "/events", {"Last-Event-ID: 9"});
+  s.write_stdin("11\n");
+  ASSERT_TRUE(fresh->read_events(4, deadline()));
+  ASSERT_TRUE(resuming->read_events(2, deadline()));
+  EXPECT_EQ(fresh->events(), numbered(8, 11));
+  EXPECT_EQ(resuming->events(), numbered(10, 11));  // the id wins over the backlog
+}
+
 TEST(Serve, ResetEventWhenTheIdIsNotHeld) {
   server_process s({"--history", "3"});
   auto watcher = open_stream(s);

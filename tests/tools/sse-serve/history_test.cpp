@@ -77,3 +77,18 @@ TEST(Frame, ChunkedAndPlainViewsShareOneString) {
 
 }  // namespace
 }  // namespace sse::serve
+
+namespace sse::serve {
+namespace {
+
+TEST(RingHistory, LastGivesTheNewestOldestFirst) {
+  ring_history h(3, 1 << 20);
+  EXPECT_TRUE(h.last(5).empty());
+  for (int i = 1; i <= 5; ++i) h.append(static_cast<std::uint64_t>(i), std::to_string(i), make_frame("e" + std::to_string(i)));
+  EXPECT_EQ(payloads(h.last(2)), (std::vector<std::string>{"e4", "e5"}));
+  EXPECT_EQ(payloads(h.last(10)), (std::vector<std::string>{"e3", "e4", "e5"}));
+  EXPECT_TRUE(h.last(0).empty());
+}
+
+}  // namespace
+}  // namespace sse::serve

@@ -33,5 +33,5 @@ feed() {
   done
 }
 
-echo "demo: streaming this machine's load and memory; open the URL below in a browser (Ctrl-C ends)" >&2
-feed | exec "$serve" --host "${HOST:-127.0.0.1}" -p "${PORT:-8080}" --format json --retry 1000
+echo "demo: streaming this machine's load and memory (the last minute shows at once); open the URL below (Ctrl-C ends)" >&2
+feed | exec "$serve" --host "${HOST:-127.0.0.1}" -p "${PORT:-8080}" --format json --retry 1000 --backlog 60

@@ -127,14 +127,20 @@ SSE_HOT std::string_view parser::decode(std::string_view value, bool non_ascii, 
   return scratch_;
 }
 
-SSE_HOT action parser::process_line(char const* line, std::size_t size, bool non_ascii, storage where,
-                            std::uint64_t at) {
-  if (size == 0) return dispatch();
+SSE_HOT bool parser::process_line(char const* line, std::size_t size, bool non_ascii,
+                                  storage where) {
+  // The stream offset of this line, for an error: computed only when one occurs.
+  bool const in_chunk = where == storage::chunk;
+  auto const too_large = [&] {
+    fail(parse_error::event_too_large,
+         in_chunk ? offset_ + static_cast<std::uint64_t>(line - chunk_begin_) : line_start_);
+    return false;
+  };
   if (line[0] == ':') {
     if (options_.comments) {
       handler_->on_comment(decode(std::string_view(line + 1, size - 1), non_ascii, where));
     }
-    return action::proceed;
+    return true;
   }
 
   std::string_view name;
@@ -143,8 +149,7 @@ SSE_HOT action parser::process_line(char const* line, std::size_t size, bool non
     value = std::string_view(line + 5, size - 5);
     if (!value.empty() && value.front() == ' ') value.remove_prefix(1);
     value = decode(value, non_ascii, where);
-    add_data(value, where, at);
-    return action::proceed;
+    return add_data(value, where) || too_large();
   }
   if (auto const* colon = static_cast<char const*>(std::memchr(line, ':', size))) {
     name = std::string_view(line, static_cast<std::size_t>(colon - line));
@@ -158,7 +163,7 @@ SSE_HOT action parser::process_line(char const* line, std::size_t size, bool non
     case 4:
       if (equals(name, "data")) {
         value = decode(value, non_ascii, where);
-        add_data(value, where, at);
+        if (!add_data(value, where)) return too_large();
       }
       break;
     case 5:
@@ -166,8 +171,7 @@ SSE_HOT action parser::process_line(char const* line, std::size_t size, bool non
         value = decode(value, non_ascii, where);
         std::size_t const data_size = has_data_ ? data_view_.size() : 0;
         if (options_.max_event_size != 0 && value.size() + data_size > options_.max_event_size) {
-          fail(parse_error::event_too_large, at);
-          break;
+          return too_large();
         }
         type_in_chunk_ = where == storage::chunk;
         if (type_in_chunk_) {
@@ -190,15 +194,14 @@ SSE_HOT action parser::process_line(char const* line, std::size_t size, bool non
     default:
       break;  // unknown fields are ignored
   }
-  return action::proceed;
+  return true;
 }
 
-SSE_HOT void parser::add_data(std::string_view value, storage where, std::uint64_t at) {
+SSE_HOT bool parser::add_data(std::string_view value, storage where) {
   std::size_t const limit = options_.max_event_size;
   std::size_t const current = has_data_ ? data_view_.size() + 1 : 0;
   if (limit != 0 && current + value.size() + type_view_.size() > limit) {
-    fail(parse_error::event_too_large, at);
-    return;
+    return false;
   }
   if (!has_data_) {  // the first data line of an event: usually only viewed where it lies
     has_data_ = true;
@@ -209,7 +212,7 @@ SSE_HOT void parser::add_data(std::string_view value, storage where, std::uint64
     } else {
       data_view_ = value;
     }
-    return;
+    return true;
   }
   if (data_where_ != storage::transient) {
     data_.assign(data_view_);
@@ -218,6 +221,7 @@ SSE_HOT void parser::add_data(std::string_view value, storage where, std::uint64
   data_.push_back('\n');
   data_.append(value);
   data_view_ = data_;
+  return true;
 }
 
 SSE_HOT action parser::dispatch() {
@@ -230,16 +234,20 @@ SSE_HOT action parser::dispatch() {
     type_view_ = {};
     return action::proceed;
   }
+  return emit(data_view_);
+}
+
+SSE_HOT action parser::emit(std::string_view data) {
   event_view ev;
-  ev.data = data_view_;
+  ev.data = data;
   ev.type = type_view_.empty() ? std::string_view("message") : type_view_;
   ev.id = last_event_id_;
-  action const a = handler_->on_event(ev);
+  // The buffers are reset before the call (ev keeps its views), so nothing is reloaded after it.
   has_data_ = false;
   data_where_ = storage::transient;
   type_in_chunk_ = false;
   type_view_ = {};
-  return a;
+  return handler_->on_event(ev);
 }
 
 std::size_t parser::feed(std::string_view chunk) {
@@ -247,6 +255,7 @@ std::size_t parser::feed(std::string_view chunk) {
   char const* const begin = chunk.data();
   char const* const end = begin + chunk.size();
   char const* p = begin;
+  chunk_begin_ = begin;
   auto const at = [&](char const* q) { return offset_ + static_cast<std::uint64_t>(q - begin); };
   auto const consumed = [&](char const* q) { return static_cast<std::size_t>(q - begin); };
 
@@ -298,24 +307,19 @@ std::size_t parser::feed(std::string_view chunk) {
     std::string const& line = where == storage::held ? held_ : line_;
     bool const line_non_ascii = line_non_ascii_;
     line_non_ascii_ = false;
-    action const a = process_line(line.data(), line.size(), line_non_ascii, where, line_start_);
+    bool const ok = process_line(line.data(), line.size(), line_non_ascii, where);
     line_.clear();
-    if (error_ != parse_error::none) return consumed(p);
+    if (!ok) return consumed(p);
     p = next;
-    if (a == action::stop) {
-      spill_chunk_views();
-      offset_ += consumed(p);
-      return consumed(p);
-    }
   }
 
+  char const* block = nullptr;  // just after the latest blank line in this chunk
   while (p != end) {
     if (*p == '\n' || *p == '\r') {  // a blank line: dispatch
-      char const* const next = after_line_end(p, end);
-      action const a = dispatch();
-      block_start_ = at(next);
-      p = next;
-      if (a == action::stop) {
+      p = after_line_end(p, end);
+      block = p;
+      if (dispatch() == action::stop) {
+        block_start_ = at(block);
         spill_chunk_views();
         offset_ += consumed(p);
         return consumed(p);
@@ -334,16 +338,36 @@ std::size_t parser::feed(std::string_view chunk) {
       return consumed(p);
     }
     char const* const next = after_line_end(eol, end);
-    action const a = process_line(p, size, non_ascii, storage::chunk, at(p));
-    if (error_ != parse_error::none) return consumed(p);
-    p = next;
-    if (a == action::stop) {  // only a comment or field line can get here: never stops
-      spill_chunk_views();
-      offset_ += consumed(p);
-      return consumed(p);
+    // The shape of most events, a lone data line right before its blank line, is dispatched
+    // straight from the chunk without passing through the data buffer.
+    if (!has_data_ && next != end && (*next == '\n' || *next == '\r') && size >= 5 &&
+        std::memcmp(p, "data:", 5) == 0) {
+      std::string_view value(p + 5, size - 5);
+      if (!value.empty() && value.front() == ' ') value.remove_prefix(1);
+      storage where = storage::chunk;
+      value = decode(value, non_ascii, where);
+      std::size_t const limit = options_.max_event_size;
+      if (limit == 0 || value.size() + type_view_.size() <= limit) {
+        if (id_changed_) {
+          last_event_id_.assign(id_buffer_);
+          id_changed_ = false;
+        }
+        p = after_line_end(next, end);
+        block = p;
+        if (emit(value) == action::stop) {
+          block_start_ = at(block);
+          spill_chunk_views();
+          offset_ += consumed(p);
+          return consumed(p);
+        }
+        continue;
+      }
     }
+    if (!process_line(p, size, non_ascii, storage::chunk)) return consumed(p);
+    p = next;
   }
 
+  if (block != nullptr) block_start_ = at(block);
   spill_chunk_views();
   offset_ += chunk.size();
   return chunk.size();

@@ -11,7 +11,8 @@ namespace sse::detail {
 // ASCII runs are checked 16 bytes at a time.
 std::size_t valid_utf8_prefix(char const* p, std::size_t n) noexcept;
 
-inline bool valid_utf8(char const* p, std::size_t n) noexcept { return valid_utf8_prefix(p, n) == n; }
+// Whether [p, p+n) is valid UTF-8: 16 bytes at a time with SSSE3 where the CPU has it.
+bool valid_utf8(char const* p, std::size_t n) noexcept;
 
 // Appends [p, p+n) decoded and re-encoded: each maximal invalid subpart becomes U+FFFD (EF BF BD).
 void append_repaired_utf8(std::string& out, char const* p, std::size_t n);

@@ -81,11 +81,12 @@ class SSE_EXPORT parser {
  private:
   enum class storage : unsigned char { chunk, held, transient };
 
-  action process_line(char const* line, std::size_t size, bool non_ascii, storage where,
-                      std::uint64_t at);
+  // A non-empty line; false on error.
+  bool process_line(char const* line, std::size_t size, bool non_ascii, storage where);
   char const* after_line_end(char const* eol, char const* end) noexcept;
   action dispatch();
-  void add_data(std::string_view value, storage where, std::uint64_t at);
+  action emit(std::string_view data);
+  bool add_data(std::string_view value, storage where);  // false: the event would be too large
   std::string_view decode(std::string_view value, bool non_ascii, storage& where);
   bool buffer_partial(char const* p, std::size_t n, bool non_ascii, std::uint64_t at);
   void fail(parse_error e, std::uint64_t at);
@@ -119,6 +120,7 @@ class SSE_EXPORT parser {
   parse_error error_ = parse_error::none;
   std::uint64_t error_offset_ = 0;
   std::uint64_t offset_ = 0;       // stream bytes consumed before the current feed() call
+  char const* chunk_begin_ = nullptr;  // the chunk feed() is working on
   std::uint64_t line_start_ = 0;   // stream offset where line_ began
   std::uint64_t block_start_ = 0;  // stream offset just after the latest blank line
 };

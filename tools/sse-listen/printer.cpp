@@ -16,46 +16,15 @@
 namespace sse::listen {
 namespace {
 
-// 0: copy as is; 1: needs an escape; 2: start of a multi-byte (or invalid) UTF-8 sequence.
+// 0: copy as is; 1: needs a JSON escape. Bytes >= 0x80 are copied: the string is valid UTF-8 by
+// the time it is escaped (see json_writer::string).
 constexpr std::array<unsigned char, 256> byte_class = [] {
   std::array<unsigned char, 256> t{};
   for (unsigned c = 0; c < 0x20; ++c) t[c] = 1;
   t['"'] = 1;
   t['\\'] = 1;
-  for (unsigned c = 0x80; c < 0x100; ++c) t[c] = 2;
   return t;
 }();
-
-constexpr std::string_view replacement = "\xEF\xBF\xBD";
-
-// The length of the valid UTF-8 sequence starting at s[i] (a byte >= 0x80), or, when invalid, the
-// negative length of its maximal invalid subpart (always at least one byte).
-long utf8_sequence(std::string_view s, std::size_t i) {
-  auto byte = [&](std::size_t k) { return static_cast<unsigned char>(s[k]); };
-  unsigned char lead = byte(i);
-  std::size_t need = 0;
-  unsigned char lo = 0x80, hi = 0xBF;  // the range of the first continuation byte
-  if (lead >= 0xC2 && lead <= 0xDF) {
-    need = 1;
-  } else if (lead >= 0xE0 && lead <= 0xEF) {
-    need = 2;
-    if (lead == 0xE0) lo = 0xA0;
-    if (lead == 0xED) hi = 0x9F;
-  } else if (lead >= 0xF0 && lead <= 0xF4) {
-    need = 3;
-    if (lead == 0xF0) lo = 0x90;
-    if (lead == 0xF4) hi = 0x8F;
-  } else {
-    return -1;
-  }
-  for (std::size_t k = 1; k <= need; ++k) {
-    if (i + k >= s.size()) return -static_cast<long>(k);
-    unsigned char c = byte(i + k);
-    unsigned char l = k == 1 ? lo : 0x80, h = k == 1 ? hi : 0xBF;
-    if (c < l || c > h) return -static_cast<long>(k);
-  }
-  return static_cast<long>(need + 1);
-}
 
 void append_data_lines(std::string& out, std::string_view data, std::string_view label) {
   if (label.empty()) {
@@ -114,12 +83,12 @@ class json_writer {
   std::size_t used_;
 };
 
-// True when one of the 8 bytes in x is a control character, '"', '\\' or non-ASCII.
+// True when one of the 8 bytes in x is a control character, '"' or '\\'.
 inline bool needs_care(std::uint64_t x) {
   constexpr std::uint64_t ones = 0x0101010101010101u, high = 0x8080808080808080u;
   auto has_zero = [](std::uint64_t v) { return (v - ones) & ~v & high; };
   std::uint64_t below_space = (x - ones * 0x20) & ~x & high;
-  return (below_space | has_zero(x ^ (ones * '"')) | has_zero(x ^ (ones * '\\')) | (x & high)) != 0;
+  return (below_space | has_zero(x ^ (ones * '"')) | has_zero(x ^ (ones * '\\'))) != 0;
 }
 
 struct escape_text {
@@ -141,13 +110,13 @@ constexpr std::array<escape_text, 256> escapes = [] {
   return t;
 }();
 
-// The index of the first byte from i that needs care (class 1 or 2), or n.
+// The index of the first byte from i that needs an escape, or n.
 inline std::size_t next_care(char const* p, std::size_t i, std::size_t n) {
 #if defined(__SSE2__)
   for (; i + 16 <= n; i += 16) {
     __m128i const v = _mm_loadu_si128(reinterpret_cast<__m128i const*>(p + i));
-    // Signed compare: < 0x20 and >= 0x80 (negative) in one instruction.
-    __m128i const hit = _mm_or_si128(_mm_cmplt_epi8(v, _mm_set1_epi8(0x20)),
+    // Unsigned v <= 0x1F: min(v, 0x1F) == v.
+    __m128i const hit = _mm_or_si128(_mm_cmpeq_epi8(_mm_min_epu8(v, _mm_set1_epi8(0x1F)), v),
                                      _mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('"')),
                                                   _mm_cmpeq_epi8(v, _mm_set1_epi8('\\'))));
     if (unsigned const mask = static_cast<unsigned>(_mm_movemask_epi8(hit)); mask != 0) {
@@ -166,28 +135,23 @@ inline std::size_t next_care(char const* p, std::size_t i, std::size_t n) {
 }
 
 void json_writer::string(std::string_view s) {
+  // libsse's parser only reports valid UTF-8; anything else is repaired first, the same way, so
+  // the output is valid JSON for any input.
+  std::string repaired;
+  if (!sse::is_valid_utf8(s)) {
+    sse::append_utf8_repaired(repaired, s);
+    s = repaired;
+  }
   put('"');
   char const* p = s.data();
   std::size_t const n = s.size();
   std::size_t run = 0;
   for (std::size_t i = next_care(p, 0, n); i < n; i = next_care(p, i, n)) {
     put(s.substr(run, i - run));
-    unsigned char c = static_cast<unsigned char>(s[i]);
-    if (byte_class[c] == 1) {
-      std::memcpy(room(8), escapes[c].text, 8);
-      used_ += escapes[c].size;
-      ++i;
-    } else {
-      long len = utf8_sequence(s, i);
-      if (len > 0) {
-        put(s.substr(i, static_cast<std::size_t>(len)));
-        i += static_cast<std::size_t>(len);
-      } else {
-        put(replacement);
-        i += static_cast<std::size_t>(-len);
-      }
-    }
-    run = i;
+    auto const c = static_cast<unsigned char>(s[i]);
+    std::memcpy(room(8), escapes[c].text, 8);
+    used_ += escapes[c].size;
+    run = ++i;
   }
   put(s.substr(run, n - run));
   put('"');

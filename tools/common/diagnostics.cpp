@@ -1,8 +1,9 @@
 #include "common/diagnostics.hpp"
 
+#include "common/write_all.hpp"
+
 #include <unistd.h>
 
-#include <cerrno>
 #include <string>
 
 namespace sse::tools {
@@ -18,17 +19,7 @@ void emit(std::string_view kind, std::string_view message) {
   std::string line;
   line.reserve(name_storage().size() + kind.size() + message.size() + 4);
   line.append(name_storage()).append(": ").append(kind).append(message).push_back('\n');
-  char const* p = line.data();
-  std::size_t left = line.size();
-  while (left > 0) {
-    ssize_t n = ::write(STDERR_FILENO, p, left);
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      return;
-    }
-    p += n;
-    left -= static_cast<std::size_t>(n);
-  }
+  write_all(STDERR_FILENO, line);
 }
 
 }  // namespace

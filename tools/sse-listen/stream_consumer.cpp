@@ -4,7 +4,6 @@
 
 #include <cerrno>
 #include <cstring>
-#include <poll.h>
 
 namespace sse::listen {
 namespace {
@@ -25,26 +24,6 @@ sse::parser_options make_parser_options(options const& o) {
 }
 
 }  // namespace
-
-int write_all(int fd, std::string_view bytes) {
-  char const* p = bytes.data();
-  std::size_t left = bytes.size();
-  while (left > 0) {
-    ssize_t n = ::write(fd, p, left);
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      if (errno == EAGAIN || errno == EWOULDBLOCK) {  // a non-blocking stdout: wait until writable
-        pollfd pfd{fd, POLLOUT, 0};
-        ::poll(&pfd, 1, -1);
-        continue;
-      }
-      return errno;
-    }
-    p += n;
-    left -= static_cast<std::size_t>(n);
-  }
-  return 0;
-}
 
 stream_consumer::stream_consumer(options const& o, bool colour, int out_fd)
     : format_(o.format),

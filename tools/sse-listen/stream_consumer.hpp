@@ -14,6 +14,7 @@
 #include "event_filter.hpp"
 #include "options.hpp"
 #include "printer.hpp"
+#include "common/write_all.hpp"
 
 namespace sse::listen {
 
@@ -25,8 +26,7 @@ enum class consume_state {
   output_error,   // write(2) failed otherwise: exit 5
 };
 
-// Writes all of bytes to fd, retrying short writes and EINTR. Returns 0 or the errno.
-int write_all(int fd, std::string_view bytes);
+using sse::tools::write_all;
 
 class stream_consumer final : public sse::handler {
  public:

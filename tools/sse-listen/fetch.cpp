@@ -153,7 +153,9 @@ bool client::setup() {
   curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
   curl_easy_setopt(e, CURLOPT_TCP_KEEPALIVE, 1L);
   curl_easy_setopt(e, CURLOPT_ACCEPT_ENCODING, "");  // every encoding libcurl can decode
-  curl_easy_setopt(e, CURLOPT_BUFFERSIZE, 256L * 1024L);
+  // 100 KiB reads, as the curl tool makes: with 256 KiB the reader waited on a fuller socket
+  // and --raw took 1.4x curl's wall time on an idle machine for the same CPU time.
+  curl_easy_setopt(e, CURLOPT_BUFFERSIZE, 100L * 1024L);
   curl_easy_setopt(e, CURLOPT_USERAGENT, o_.user_agent.c_str());
   curl_easy_setopt(e, CURLOPT_ERRORBUFFER, error_buffer_);
   curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, &client::on_write);

@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <cstdio>
 #include <memory>
 #include <string_view>
 
@@ -32,6 +33,13 @@ bool iequals(std::string_view a, std::string_view b) {
 
 // The header name of "Name: value", for overriding our defaults with the user's -H.
 std::string_view header_name(std::string_view h) { return trim(h.substr(0, h.find(':'))); }
+
+// 0.3 as "0.3", not "0.300000".
+std::string format_seconds(double s) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%g", s);
+  return buf;
+}
 
 std::string format_ms(milliseconds ms) {
   auto n = ms.count();
@@ -423,12 +431,23 @@ exit_status client::run() {
     }
 
     bool streamed = phase_ == phase::streaming;
+    // Only a clean end of the body (a close-delimited body's close, a chunked body's last chunk)
+    // ends a stream. A body cut short (a chunk or Content-Length left unfinished: the server died)
+    // or a silence past --idle-timeout is a dropped connection, a network failure when no
+    // reconnection follows.
+    std::string cut;
+    if (streamed && why == outcome::idle) {
+      cut = "no data for " + format_seconds(o_.idle_timeout) + " s: the connection was dropped";
+    } else if (streamed && result_ != CURLE_OK) {
+      cut = std::string("the stream was cut: ") +
+            (error_buffer_[0] != '\0' ? error_buffer_ : curl_easy_strerror(result_));
+    }
     if (streamed) {
       std::size_t dropped = consumer_.end_of_stream();
       if (o_.verbose > 0) {
-        std::string what = why == outcome::idle ? "no data for " + std::to_string(o_.idle_timeout) +
+        std::string what = why == outcome::idle ? "no data for " + format_seconds(o_.idle_timeout) +
                                                       " s: dropping the connection"
-                                                : "the stream ended";
+                                                : !cut.empty() ? cut : "the stream ended";
         tools::info(what + " after " + std::to_string(bytes_) + " bytes");
         if (dropped > 0) {
           tools::info("discarded " + std::to_string(dropped) + " bytes of an unterminated event");
@@ -449,6 +468,10 @@ exit_status client::run() {
     if (!decision.reconnect) {
       if (!streamed) {
         tools::error(rejection_);
+        return exit_status::network;
+      }
+      if (!cut.empty()) {
+        tools::error(cut + " (" + o_.url + ")");
         return exit_status::network;
       }
       if (consumer_.filter().has_sentinel()) {

@@ -136,5 +136,179 @@ TEST(listen_faults, idle_timeout_with_max_reconnects_ends_as_a_network_failure) 
   EXPECT_EQ(requests[1].header("Last-Event-ID"), "1");
 }
 
+// ---- 4. One line forever, as fast as it is read -----------------------------------------------
+
+// Accepts one connection, answers with an event stream whose head is followed by prefix and then
+// unit repeated forever (from flood() on), until the client goes away or the server is destroyed.
+class flooding_server {
+ public:
+  flooding_server(std::string prefix, std::string const& unit) : prefix_(std::move(prefix)) {
+    while (block_.size() < 64 * 1024) block_ += unit;
+    fd_ = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    socklen_t len = sizeof addr;
+    if (fd_ < 0 || ::bind(fd_, reinterpret_cast<sockaddr*>(&addr), len) != 0 || ::listen(fd_, 4) != 0 ||
+        ::getsockname(fd_, reinterpret_cast<sockaddr*>(&addr), &len) != 0) {
+      throw std::runtime_error("flooding_server: cannot listen");
+    }
+    port_ = ntohs(addr.sin_port);
+    thread_ = std::thread([this] { run(); });
+  }
+  ~flooding_server() {
+    stop_ = true;
+    ::shutdown(fd_, SHUT_RDWR);
+    thread_.join();
+    ::close(fd_);
+  }
+  flooding_server(flooding_server const&) = delete;
+  flooding_server& operator=(flooding_server const&) = delete;
+
+  std::string url() const { return "http://127.0.0.1:" + std::to_string(port_) + "/events"; }
+  std::uint64_t sent() const { return sent_; }
+  void flood() { go_ = true; }
+
+ private:
+  void run() {
+    pollfd p{fd_, POLLIN, 0};
+    while (!stop_ && ::poll(&p, 1, 100) == 0) {
+    }
+    if (stop_) return;
+    int c = ::accept4(fd_, nullptr, nullptr, SOCK_CLOEXEC);
+    if (c < 0) return;
+    std::string request;
+    char buf[4096];
+    while (request.find("\r\n\r\n") == std::string::npos) {
+      ssize_t n = ::recv(c, buf, sizeof buf, 0);
+      if (n <= 0) break;
+      request.append(buf, static_cast<std::size_t>(n));
+    }
+    std::string head =
+        "HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nConnection: close\r\n\r\n" + prefix_;
+    bool ok = send_all(c, head);
+    while (ok && !go_ && !stop_) std::this_thread::sleep_for(1ms);
+    while (ok && !stop_) ok = send_all(c, block_);
+    ::close(c);
+  }
+  bool send_all(int c, std::string const& bytes) {
+    std::size_t at = 0;
+    while (at < bytes.size()) {
+      pollfd p{c, POLLOUT, 0};
+      if (::poll(&p, 1, 100) <= 0) {
+        if (stop_) return false;
+        continue;
+      }
+      ssize_t n = ::send(c, bytes.data() + at, bytes.size() - at, MSG_NOSIGNAL | MSG_DONTWAIT);
+      if (n < 0 && (errno == EAGAIN || errno == EINTR)) continue;
+      if (n <= 0) return false;
+      at += static_cast<std::size_t>(n);
+      sent_ += static_cast<std::uint64_t>(n);
+    }
+    return true;
+  }
+
+  std::string prefix_;
+  std::string block_;
+  int fd_ = -1;
+  std::uint16_t port_ = 0;
+  std::atomic<bool> stop_{false};
+  std::atomic<bool> go_{false};
+  std::atomic<std::uint64_t> sent_{0};
+  std::thread thread_;
+};
+
+// The pid of this process's child running sse-listen, or -1.
+pid_t find_listen_child() {
+  std::unique_ptr<DIR, int (*)(DIR*)> proc(::opendir("/proc"), ::closedir);
+  if (!proc) return -1;
+  while (dirent* d = ::readdir(proc.get())) {
+    if (d->d_name[0] < '1' || d->d_name[0] > '9') continue;
+    std::ifstream in(std::string("/proc/") + d->d_name + "/stat");
+    std::string stat;
+    std::getline(in, stat);
+    // "PID (COMM) STATE PPID ..."
+    auto open = stat.find('('), close = stat.rfind(')');
+    if (open == std::string::npos || close == std::string::npos) continue;
+    std::istringstream rest(stat.substr(close + 1));
+    char state = 0;
+    long ppid = 0;
+    rest >> state >> ppid;
+    if (stat.substr(open + 1, close - open - 1) == "sse-listen" && ppid == ::getpid()) {
+      return static_cast<pid_t>(std::stol(d->d_name));
+    }
+  }
+  return -1;
+}
+
+// A "VmRSS:" or "VmHWM:" figure of /proc/PID/status in KiB, or -1 when it is gone.
+long status_kib(pid_t pid, std::string const& key) {
+  std::ifstream in("/proc/" + std::to_string(pid) + "/status");
+  for (std::string line; std::getline(in, line);) {
+    if (line.compare(0, key.size(), key) == 0) return std::stol(line.substr(key.size()));
+  }
+  return -1;
+}
+
+constexpr long rss_bound_kib = 64 * 1024;
+
+// Runs sse-listen --max-event-size 1M against a flood, sampling its memory while it runs.
+void expect_bounded_failure(std::string const& prefix, std::string const& unit, std::string const& message) {
+  flooding_server server(prefix, unit);
+  child_process listen(listen_binary, {"--max-event-size", "1M", "--timeout", "60", server.url()});
+  long peak = -1;
+  int samples = 0;
+  pid_t pid = -1;
+  auto give_up = std::chrono::steady_clock::now() + 30s;
+  while (std::chrono::steady_clock::now() < give_up) {
+    if (pid < 0) pid = find_listen_child();
+    if (pid >= 0) {
+      long hwm = status_kib(pid, "VmHWM:");
+      long rss = status_kib(pid, "VmRSS:");
+      if (hwm < 0 || rss < 0) break;  // exited (or a zombie: no memory figures)
+      peak = std::max({peak, hwm, rss});
+      ++samples;
+      // It cannot end before the flood, so at least this sample is taken while it runs.
+      server.flood();
+    }
+    if (listen.wait_for(2, "\n", 5ms)) break;  // its error line: it is ending
+  }
+  auto r = listen.finish(60s);
+  EXPECT_FALSE(r.timed_out);
+  EXPECT_EQ(r.exit_code, 1) << r.err;
+  EXPECT_EQ(r.out, "");
+  EXPECT_NE(r.err.find("sse-listen: error: "), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find(message), std::string::npos) << r.err;
+  EXPECT_EQ(r.err.find('\n'), r.err.size() - 1) << "one line on stderr: " << r.err;
+  // More than the limit went out, so the client really read past it before failing.
+  EXPECT_GT(server.sent(), std::uint64_t{1} << 20);
+  EXPECT_GT(samples, 0);
+  EXPECT_LT(peak, rss_bound_kib) << samples << " samples";
+  // The kernel's peak for every reaped child of this test process: sse-listen is the only one.
+  rusage usage{};
+  ASSERT_EQ(::getrusage(RUSAGE_CHILDREN, &usage), 0);
+  EXPECT_GT(usage.ru_maxrss, 0);
+  EXPECT_LT(usage.ru_maxrss, rss_bound_kib);
+  std::cout << "sse-listen: " << samples << " samples, peak RSS sampled " << peak << " KiB, kernel peak "
+            << usage.ru_maxrss << " KiB, " << server.sent() << " bytes sent\n";
+}
+
+TEST(listen_faults, a_data_line_forever_fails_at_the_limit_with_bounded_memory) {
+  expect_bounded_failure("data: ", "x", "longer than --max-event-size (1048576 bytes)");
+}
+
+TEST(listen_faults, a_field_name_forever_fails_at_the_limit_with_bounded_memory) {
+  expect_bounded_failure("", "f", "longer than --max-event-size (1048576 bytes)");
+}
+
+TEST(listen_faults, a_comment_line_forever_fails_at_the_limit_with_bounded_memory) {
+  expect_bounded_failure(":", "c", "longer than --max-event-size (1048576 bytes)");
+}
+
+TEST(listen_faults, an_event_of_endless_data_lines_fails_at_the_limit_with_bounded_memory) {
+  // Each line is short; the event they build never ends.
+  expect_bounded_failure("", "data: x\n", "--max-event-size (1048576 bytes)");
+}
+
 }  // namespace
 }  // namespace sse::listen::test

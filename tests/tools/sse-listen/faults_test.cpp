@@ -34,6 +34,92 @@ using namespace std::chrono_literals;
 
 const std::string listen_binary = SSE_LISTEN_BINARY;
 
+// ---- 1. sse-serve killed and restarted on the same port ---------------------------------------
+#ifdef SSE_SERVE_BINARY  // (built with the tools, as it is by default)
+
+const std::string serve_binary = SSE_SERVE_BINARY;
+
+std::vector<nlohmann::json> json_lines(std::string const& out) {
+  std::vector<nlohmann::json> lines;
+  std::istringstream in(out);
+  for (std::string line; std::getline(in, line);) lines.push_back(nlohmann::json::parse(line));
+  return lines;
+}
+
+// Event i of the feed, as sse-serve --format sse reads it: an explicit id and two data lines.
+std::string feed_event(int i) {
+  return "id: " + std::to_string(i) + "\ndata: event " + std::to_string(i) + "\ndata: line two\n\n";
+}
+
+std::string feed(int from, int to) {
+  std::string s;
+  for (int i = from; i <= to; ++i) s += feed_event(i);
+  return s;
+}
+
+// The port from sse-serve's "listening on http://127.0.0.1:PORT/" line.
+std::string wait_for_port(child_process& serve) {
+  EXPECT_TRUE(serve.wait_for(2, "/\n", 30s)) << serve.err();
+  std::string const& err = serve.err();
+  auto at = err.find("listening on http://127.0.0.1:");
+  if (at == std::string::npos) return {};
+  at += std::string_view("listening on http://127.0.0.1:").size();
+  return err.substr(at, err.find('/', at) - at);
+}
+
+std::vector<std::string> serve_args(std::string const& port) {
+  return {"--port", port, "--format", "sse", "--retry", "200", "--ping", "0", "--history", "10000"};
+}
+
+TEST(listen_faults, server_killed_and_restarted_mid_stream_resumes_every_event_exactly_once) {
+  constexpr int first = 300;   // the events of the first server's feed
+  constexpr int total = 400;   // the restarted server's feed: the same events, then 100 more
+  auto serve = std::make_unique<child_process>(serve_binary, serve_args("0"));
+  std::string port = wait_for_port(*serve);
+  ASSERT_FALSE(port.empty()) << serve->err();
+  std::string url = "http://127.0.0.1:" + port + "/events";
+
+  child_process listen(listen_binary, {"--json", "-v", "--retry", "200", "-n", std::to_string(total),
+                                       "--timeout", "90", url});
+  // A client without Last-Event-ID gets live events only: feed them once it is attached (its -v
+  // shows the response head, which sse-serve sends after attaching the stream).
+  ASSERT_TRUE(listen.wait_for(2, " 200 ", 30s)) << listen.err();
+  serve->write_stdin(feed(1, first / 2));
+  ASSERT_TRUE(listen.wait_for(1, "\"id\":\"" + std::to_string(first / 2) + "\"", 30s)) << listen.err();
+  // The rest of the file, and the kill at once: events may be in flight, or cut in the middle.
+  serve->write_stdin(feed(first / 2 + 1, first));
+  serve->kill(SIGKILL);
+  auto killed = serve->finish(30s);
+  EXPECT_EQ(killed.signal, SIGKILL);
+
+  // The same history source plus more, all written before the server can accept anyone, so the
+  // client's Last-Event-ID is held whenever it comes back.
+  serve = std::make_unique<child_process>(serve_binary, serve_args(port));
+  serve->write_stdin(feed(1, total));
+  ASSERT_EQ(wait_for_port(*serve), port) << serve->err();
+
+  auto r = listen.finish(90s);
+  EXPECT_FALSE(r.timed_out);
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  auto lines = json_lines(r.out);
+  ASSERT_EQ(lines.size(), static_cast<std::size_t>(total)) << r.err;
+  for (int i = 1; i <= total; ++i) {
+    nlohmann::json want = {{"event", "message"},
+                           {"data", "event " + std::to_string(i) + "\nline two"},
+                           {"id", std::to_string(i)}};
+    ASSERT_EQ(lines[static_cast<std::size_t>(i - 1)], want) << "event " << i;
+  }
+  // It did resume, from an id at least as far as the events it had printed before the kill.
+  std::string resumed = "reconnecting to GET " + url + " (Last-Event-ID: ";
+  auto at = r.err.find(resumed);
+  ASSERT_NE(at, std::string::npos) << r.err;
+  EXPECT_GE(std::stoi(r.err.substr(at + resumed.size())), first / 2) << r.err;
+  serve->kill(SIGTERM);
+  EXPECT_FALSE(serve->finish(30s).timed_out);
+}
+
+#endif
+
 // ---- 2. A chunked body cut mid-chunk ----------------------------------------------------------
 
 std::string chunk(std::string const& bytes) {

@@ -23,8 +23,6 @@ using boost::system::error_code;
 
 namespace {
 
-constexpr std::chrono::seconds request_timeout{30};
-
 std::string_view sv(beast::string_view s) { return std::string_view(s.data(), s.size()); }
 beast::string_view bsv(std::string_view s) { return beast::string_view(s.data(), s.size()); }
 
@@ -59,7 +57,8 @@ void http_session::read_request() {
   parser_.emplace();
   parser_->header_limit(max_request_head);
   parser_->body_limit(max_request_body);
-  stream_.expires_after(request_timeout);
+  stream_.expires_after(std::chrono::duration_cast<std::chrono::steady_clock::duration>(
+      std::chrono::duration<double>(ctx_.opts.request_timeout)));
   http::async_read(stream_, buffer_, *parser_,
                    beast::bind_front_handler(&http_session::on_read, shared_from_this()));
 }

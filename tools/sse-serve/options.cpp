@@ -98,6 +98,10 @@ void add_serve_options(CLI::App& app, options& o) {
                  "Bytes queued for a slow client before it is disconnected (K, M suffixes)")
       ->transform(CLI::AsSizeValue(false))
       ->option_text("BYTES (default: 4M)");
+  app.add_option("--request-timeout", o.request_timeout,
+                 "Seconds a client gets to send a whole request; slower ones are disconnected")
+      ->capture_default_str()
+      ->check(CLI::PositiveNumber);
 
   app.add_flag("--exit-on-eof", o.exit_on_eof,
                "At the end of stdin, deliver everything, end the streams and exit");

@@ -37,6 +37,7 @@ struct options {
   std::vector<std::string> headers;  // "Name: value"
   std::size_t max_clients = 0;       // 0 = no limit
   std::size_t client_buffer = std::size_t{4} << 20;
+  double request_timeout = 10.0;  // seconds a client has to send a whole request head
 
   bool exit_on_eof = false;
   double shutdown_grace = 3.0;  // seconds slow clients get to take their last bytes at the end

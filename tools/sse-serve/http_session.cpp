@@ -250,15 +250,21 @@ void http_session::linger_close() {
   // closes or a short deadline passes.
   error_code ignored;
   stream_.socket().shutdown(asio::ip::tcp::socket::shutdown_send, ignored);
+  // One deadline for the whole drain: a client trickling bytes must not keep the socket forever.
   stream_.expires_after(std::chrono::seconds(2));
   buffer_.clear();
+  drain();
+}
+
+void http_session::drain() {
   stream_.async_read_some(buffer_.prepare(4096),
                           [self = shared_from_this()](error_code ec, std::size_t) {
                             if (ec) {
                               self->stream_.close();
                               return;
                             }
-                            self->linger_close();
+                            self->buffer_.clear();
+                            self->drain();
                           });
 }
 

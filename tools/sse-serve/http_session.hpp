@@ -40,6 +40,7 @@ class http_session final : public std::enable_shared_from_this<http_session> {
                                     extra = {});
   void on_written(bool keep_alive, boost::system::error_code ec, std::size_t bytes);
   void linger_close();
+  void drain();
   std::string stream_head(request const& req) const;
 
   boost::beast::tcp_stream stream_;

@@ -359,6 +359,37 @@ TEST(Faults, SlowlorisHeadIsTimedOutWhileOthersAreServed) {
   EXPECT_EQ(fast.events()[sent - 1].data, "tick " + std::to_string(sent));
 }
 
+// After an error response the server drains what the client still sends before closing (so a
+// reset cannot destroy the response); a client trickling bytes must not keep that going forever.
+TEST(Faults, TricklingAfterAnErrorResponseDoesNotHoldTheConnection) {
+  server_process s({});
+  int fd = connect_loopback(s.port());
+  send_all(fd, "NOT HTTP\r\n\r\n");
+  std::string got;
+  bool half_closed = false;  // the server ended its side (it still drains ours)
+  bool closed = false;       // a send failed: the server closed the socket
+  int trickled = 0;
+  for (auto until = deadline(); !closed && clock::now() < until;) {
+    pollfd p{fd, POLLIN, 0};
+    if (!half_closed && ::poll(&p, 1, 0) > 0) {
+      char buf[4096];
+      ssize_t n = ::recv(fd, buf, sizeof buf, 0);
+      if (n > 0) got.append(buf, static_cast<std::size_t>(n));
+      else half_closed = true;
+    }
+    if (::send(fd, "x", 1, MSG_NOSIGNAL) != 1) {
+      closed = true;
+    } else {
+      ++trickled;
+      std::this_thread::sleep_for(std::chrono::milliseconds(500));
+    }
+  }
+  ::close(fd);
+  std::printf("trickle after 400: %d bytes sent before the server closed\n", trickled);
+  EXPECT_EQ(got.rfind("HTTP/1.1 400", 0), 0u) << got;
+  EXPECT_TRUE(closed) << "still open after " << trickled << " bytes";
+}
+
 // The server answers status for `raw`, closes or keeps going, and then still serves a stream.
 void expect_status_then_serving(server_process& s, std::string const& raw, int status,
                                 std::string const& line) {

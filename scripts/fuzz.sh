@@ -21,6 +21,8 @@ fi
 
 mkdir -p build/fuzz/artifacts
 status=0
+passed=0
+failed=0
 for name in "${targets[@]}"; do
   binary=build/fuzz/tests/fuzz/fuzz_$name
   [ -x "$binary" ] || { echo "fuzz: error: no target fuzz_$name (see tests/fuzz/CMakeLists.txt)" >&2; exit 2; }
@@ -33,8 +35,11 @@ for name in "${targets[@]}"; do
     tail -n 40 build/fuzz/"$name".log >&2
     echo "fuzz: error: fuzz_$name failed; its input is in build/fuzz/artifacts/" >&2
     status=1
+    failed=$((failed + 1))
   else
     grep -E '^stat::number_of_executed_units|^Done' build/fuzz/"$name".log || true
+    passed=$((passed + 1))
   fi
 done
+echo "fuzz: $passed passed, $failed failed"
 exit $status

@@ -10,10 +10,20 @@ bash scripts/setup.sh
 export CCACHE_DIR="${CCACHE_DIR:-$HOME/.cache/sse-ccache}"
 export CCACHE_MAXSIZE="${CCACHE_MAXSIZE:-2G}"
 
+mkdir -p build
+log=build/test.log
+: >"$log"
 for preset in dev asan; do
   echo "== $preset: configure, build, test"
-  cmake --workflow --preset "$preset"
+  cmake --workflow --preset "$preset" 2>&1 | tee -a "$log"
 done
 
 echo "== fuzz: every target for 30 s"
-bash scripts/fuzz.sh 30
+bash scripts/fuzz.sh 30 2>&1 | tee -a "$log"
+
+# One closing line over everything above (ctest's own summaries are further up).
+read -r passed failed < <(awk '
+  / tests failed out of / { n = split($0, w, " "); fl = w[n - 5]; p += w[n] - fl; f += fl }
+  /^fuzz: [0-9]+ passed, [0-9]+ failed$/ { p += $2; f += $4 }
+  END { print p + 0, f + 0 }' "$log")
+echo "all: $passed passed, $failed failed"

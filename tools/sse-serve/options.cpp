@@ -35,6 +35,9 @@ std::string check_path(std::string const& p) {
 
 }  // namespace
 
+// Durations are bounded (a day) so that no value overflows when it becomes a timer's duration.
+CLI::Validator const max_seconds = CLI::Range(0.0, 86400.0).description("");
+
 void add_serve_options(CLI::App& app, options& o) {
   app.set_version_flag("--version", std::string("sse-serve ") + SSE_VERSION_STRING);
   app.get_formatter()->column_width(34);
@@ -47,7 +50,8 @@ void add_serve_options(CLI::App& app, options& o) {
   app.add_flag("--counter", o.counter, "Emit a counter on a timer instead of reading stdin");
   app.add_option("--interval", o.interval, "Seconds between counter events (fractions allowed)")
       ->capture_default_str()
-      ->check(CLI::PositiveNumber);
+      ->check(CLI::PositiveNumber)
+      ->check(max_seconds);
   app.add_option_function<std::string>(
          "--format",
          [&o](std::string const& name) {
@@ -84,7 +88,8 @@ void add_serve_options(CLI::App& app, options& o) {
       "Send 'retry: MS' (reconnection delay) at the start of each stream");
   app.add_option("--ping", o.ping, "Seconds between keep-alive comments; 0 turns them off")
       ->capture_default_str()
-      ->check(CLI::NonNegativeNumber);
+      ->check(CLI::NonNegativeNumber)
+      ->check(max_seconds);
 
   app.add_option_function<std::string>(
       "--cors", [&o](std::string const& origin) { o.cors = origin; },
@@ -101,14 +106,16 @@ void add_serve_options(CLI::App& app, options& o) {
   app.add_option("--request-timeout", o.request_timeout,
                  "Seconds a client gets to send a whole request; slower ones are disconnected")
       ->capture_default_str()
-      ->check(CLI::PositiveNumber);
+      ->check(CLI::PositiveNumber)
+      ->check(max_seconds);
 
   app.add_flag("--exit-on-eof", o.exit_on_eof,
                "At the end of stdin, deliver everything, end the streams and exit");
   app.add_option("--shutdown-grace", o.shutdown_grace,
                  "Seconds slow clients get to take their last events when the streams end")
       ->capture_default_str()
-      ->check(CLI::NonNegativeNumber);
+      ->check(CLI::NonNegativeNumber)
+      ->check(max_seconds);
   auto* quiet = app.add_flag("-q,--quiet", o.quiet, "Print only errors");
   app.add_flag("-v,--verbose", o.verbose, "Print a line per client connect and disconnect")
       ->excludes(quiet);

@@ -442,6 +442,8 @@ TEST(Serve, UsageErrorsExitTwo) {
   for (std::vector<std::string> args : {std::vector<std::string>{"--format", "xml"},
                                         std::vector<std::string>{"--header", "no colon"},
                                         std::vector<std::string>{"--path", "events"},
+                                        std::vector<std::string>{"--ping", "1e300"},
+                                        std::vector<std::string>{"--request-timeout", "0"},
                                         std::vector<std::string>{"--bogus"}}) {
     server_process s(args, false);
     auto status = s.wait_exit(deadline());

@@ -11,6 +11,8 @@
 #include <string>
 #include <string_view>
 
+#include "chunking.hpp"
+
 namespace {
 
 struct recorder final : sse::handler {
@@ -46,30 +48,18 @@ std::string run(std::string_view input, std::uint32_t seed, std::size_t stop_at,
   recorder r;
   r.stop_at = stop_at;
   sse::parser p(r, options);
-  std::size_t pos = 0;
-  std::uint32_t state = seed | 1;
-  while (pos < input.size()) {
-    std::size_t n = input.size() - pos;
-    if (seed != 0) {
-      state ^= state << 13;
-      state ^= state >> 17;
-      state ^= state << 5;
-      n = std::min<std::size_t>(n, 1 + state % 17);
-    }
-    auto* chunk = new char[n];
-    std::copy(input.data() + pos, input.data() + pos + n, chunk);
+  sse::fuzz::for_each_chunk(input, seed, 17, [&](std::string_view chunk) {
     std::size_t done = 0;
-    while (done < n) {
-      std::size_t const took = p.feed(std::string_view(chunk + done, n - done));
-      if (p.error() != sse::parse_error::none) break;
+    while (done < chunk.size()) {  // the rest of a chunk is fed again after a stop
+      std::size_t const took = p.feed(chunk.substr(done));
+      if (p.error() != sse::parse_error::none) return false;
       done += took;
     }
-    delete[] chunk;
-    if (p.error() != sse::parse_error::none) {
-      r.log.append("X").append(std::to_string(p.error_offset()));
-      return r.log;
-    }
-    pos += n;
+    return true;
+  });
+  if (p.error() != sse::parse_error::none) {
+    r.log.append("X").append(std::to_string(p.error_offset()));
+    return r.log;
   }
   r.log.append("I").append(p.last_event_id());
   r.log.append("D").append(std::to_string(p.finish()));

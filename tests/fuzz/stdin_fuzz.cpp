@@ -12,6 +12,7 @@
 #include <string>
 #include <string_view>
 
+#include "chunking.hpp"
 #include "line_decoder.hpp"
 #include "line_splitter.hpp"
 
@@ -60,23 +61,10 @@ std::string run(input_format format, std::string const& type, std::size_t max_li
   sse::serve::line_decoder decoder(format, type, max_line, on_event, on_retry, on_warning);
   sse::serve::line_splitter splitter(max_line, decoder, on_warning);
 
-  std::size_t pos = 0;
-  std::uint32_t state = seed | 1;
-  while (pos < input.size()) {
-    std::size_t n = input.size() - pos;
-    if (seed != 0) {
-      state ^= state << 13;
-      state ^= state >> 17;
-      state ^= state << 5;
-      n = std::min<std::size_t>(n, 1 + state % 23);
-    }
-    // An exactly-sized heap copy, so that a read past the chunk is caught by ASan.
-    auto* chunk = new char[n];
-    std::copy(input.data() + pos, input.data() + pos + n, chunk);
-    splitter.feed(std::string_view(chunk, n));
-    delete[] chunk;
-    pos += n;
-  }
+  sse::fuzz::for_each_chunk(input, seed, 23, [&](std::string_view chunk) {
+    splitter.feed(chunk);
+    return true;
+  });
   splitter.finish();
   log.append("L").append(std::to_string(splitter.line_number()));
   return log;

@@ -9,12 +9,12 @@ _sse_serve() {
     --host)
       COMPREPLY=($(compgen -W "127.0.0.1 0.0.0.0 ::1 :: localhost" -- "$cur")); return ;;
     -p|--port|--path|--interval|--event|--max-line|--history|--history-bytes|--backlog|--retry|--ping|\
-    --cors|--header|--max-clients|--client-buffer|--request-timeout|--shutdown-grace)
+    --cors|--header|--max-clients|--client-buffer|--stall-timeout|--request-timeout|--shutdown-grace)
       return ;;
   esac
   local opts="-h --help --version --host -p --port --path --counter --interval --format --event
     --max-line --history --history-bytes --backlog --retry --ping --cors --header --max-clients
-    --client-buffer --request-timeout --exit-on-eof --shutdown-grace -q --quiet -v --verbose"
+    --client-buffer --backpressure --stall-timeout --request-timeout --exit-on-eof --shutdown-grace -q --quiet -v --verbose"
   COMPREPLY=($(compgen -W "$opts" -- "$cur"))
 }
 complete -F _sse_serve sse-serve

@@ -3,11 +3,11 @@
 // code path is re-implemented here. The first byte picks server options; the rest is sent, then
 // the client ends its side. The server must never crash, must answer or close within a deadline,
 // and every response status must be a documented one.
+#include <algorithm>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/read.hpp>
 #include <boost/asio/write.hpp>
-#include <algorithm>
 #include <chrono>
 #include <cstdint>
 #include <cstdio>
@@ -18,11 +18,10 @@
 #include <string>
 #include <string_view>
 
-#include "event_hub.hpp"
-#include "history.hpp"
-#include "http_session.hpp"
-#include "options.hpp"
-#include "serve_context.hpp"
+#include "hub/event_hub.hpp"
+#include "hub/history.hpp"
+#include "net/http_session.hpp"
+#include "net/stream_context.hpp"
 
 namespace {
 
@@ -46,9 +45,11 @@ bool documented(std::string_view code) {
 // (the page here is fixed, error bodies are fixed texts, events come only from this hub), so every
 // occurrence is a response's start, also right after a body without a final newline.
 void check_statuses(std::string const& received) {
-  if (!received.empty() && received.rfind("HTTP/1.1 ", 0) != 0) fail("a response without a status line", received);
+  if (!received.empty() && received.rfind("HTTP/1.1 ", 0) != 0)
+    fail("a response without a status line", received);
   for (std::size_t at = 0; (at = received.find("HTTP/1.1 ", at)) != std::string::npos; at += 9) {
-    std::string_view code(received.data() + at + 9, std::min<std::size_t>(3, received.size() - at - 9));
+    std::string_view code(received.data() + at + 9,
+                          std::min<std::size_t>(3, received.size() - at - 9));
     if (!documented(code)) fail("an undocumented status", received);
   }
 }
@@ -59,16 +60,23 @@ extern "C" int LLVMFuzzerTestOneInput(std::uint8_t const* data, std::size_t size
   if (size < 1) return 0;
   std::string const request(reinterpret_cast<char const*>(data + 1), size - 1);
 
-  sse::serve::options opts;
-  opts.ping = 0;
-  if ((data[0] & 1) != 0) opts.cors = "*";
-  if ((data[0] & 2) != 0) opts.headers.push_back("X-Extra: yes");
-  if ((data[0] & 4) != 0) opts.path = "/";
-  sse::serve::ring_history hist(opts.history, opts.history_bytes);
-  sse::serve::event_hub hub(hist);
-  if ((data[0] & 8) != 0) hub.publish(sse::serve::source_event{"held", "", std::nullopt, std::nullopt});
-  if ((data[0] & 16) != 0) hub.end("fuzz");
-  sse::serve::serve_context ctx{hub, opts, "<!doctype html><title>page</title>", 0, {}};
+  sse::serve::http_config config;
+  if ((data[0] & 1) != 0) config.cors = "*";
+  if ((data[0] & 2) != 0) config.headers.emplace_back("X-Extra", "yes");
+  if ((data[0] & 4) != 0) config.path = "/";
+  if ((data[0] & 64) != 0) config.max_clients = 1;
+  sse::serve::ring_history hist(1000, 1 << 20);
+  asio::io_context* loop = nullptr;
+  sse::serve::event_hub hub(hist, {}, [&loop](std::function<void()> f) {
+    if (loop != nullptr) asio::post(*loop, std::move(f));
+  });
+  if ((data[0] & 8) != 0)
+    hub.publish(sse::serve::source_event{"held", "", std::nullopt, std::nullopt});
+  sse::serve::stopping state = (data[0] & 16) != 0   ? sse::serve::stopping::end_of_input
+                               : (data[0] & 32) != 0 ? sse::serve::stopping::shutdown
+                                                     : sse::serve::stopping::no;
+  if (state != sse::serve::stopping::no) hub.end("fuzz");
+  sse::serve::stream_context ctx{hub, config, "<!doctype html><title>page</title>", state, 0, {}};
 
   std::string received;
   bool done = false;
@@ -76,6 +84,7 @@ extern "C" int LLVMFuzzerTestOneInput(std::uint8_t const* data, std::size_t size
     // Declared after everything the server's objects refer to, so it (and every session and
     // stream its handlers own) goes first.
     asio::io_context ioc;
+    loop = &ioc;
     tcp::acceptor acceptor(ioc, tcp::endpoint(asio::ip::address_v4::loopback(), 0));
     tcp::socket client(ioc);
     // All asynchronous: libFuzzer's timeout alarm interrupts blocking calls (EINTR), which the
@@ -88,41 +97,46 @@ extern "C" int LLVMFuzzerTestOneInput(std::uint8_t const* data, std::size_t size
     std::function<void()> read_more;
     client.async_connect(acceptor.local_endpoint(), [&](boost::system::error_code ec) {
       if (ec) fail("connect failed", ec.message());
-      asio::async_write(client, asio::buffer(request), [&](boost::system::error_code wec, std::size_t) {
-        // The server may close early (a 431 after 16 KiB): a refused rest is no fault.
-        client.shutdown(tcp::socket::shutdown_send, wec);
-        read_more();
-      });
+      asio::async_write(client, asio::buffer(request),
+                        [&](boost::system::error_code wec, std::size_t) {
+                          // The server may close early (a 431 after 16 KiB): a refused rest is no
+                          // fault.
+                          client.shutdown(tcp::socket::shutdown_send, wec);
+                          read_more();
+                        });
     });
 
     std::string chunk(4096, '\0');
     bool ended = hub.ended();
     read_more = [&] {
-      client.async_read_some(asio::buffer(chunk), [&](boost::system::error_code rec, std::size_t n) {
-        received.append(chunk, 0, n);
-        if (rec) {
-          done = true;
-          client.set_option(asio::socket_base::linger(true, 0), rec);
-          client.close(rec);
-          return;
-        }
-        // A stream stays open for events: end it, as the server does at shutdown, so it closes.
-        if (!ended && received.find("text/event-stream") != std::string::npos &&
-            received.find("\r\n\r\n") != std::string::npos) {
-          ended = true;
-          hub.end("fuzz");
-        }
-        read_more();
-      });
+      client.async_read_some(
+          asio::buffer(chunk), [&](boost::system::error_code rec, std::size_t n) {
+            received.append(chunk, 0, n);
+            if (rec) {
+              done = true;
+              client.set_option(asio::socket_base::linger(true, 0), rec);
+              client.close(rec);
+              return;
+            }
+            // A stream stays open for events: end it, as the server does at shutdown, so it closes.
+            if (!ended && received.find("text/event-stream") != std::string::npos &&
+                received.find("\r\n\r\n") != std::string::npos) {
+              ended = true;
+              hub.end("fuzz");
+            }
+            read_more();
+          });
     };
     ioc.run_for(std::chrono::seconds(5));
     if (!done) fail("the server neither answered nor closed within 5 s", received);
     ioc.restart();
     ioc.run_for(std::chrono::seconds(5));
     if (!ioc.stopped()) fail("the server left work pending after the client closed", received);
+    loop = nullptr;
   }
   // REQUEST_FUZZ_SHOW=1 prints what the server sent, to see what an input reaches.
-  if (std::getenv("REQUEST_FUZZ_SHOW") != nullptr) std::fwrite(received.data(), 1, received.size(), stderr);
+  if (std::getenv("REQUEST_FUZZ_SHOW") != nullptr)
+    std::fwrite(received.data(), 1, received.size(), stderr);
   check_statuses(received);
   return 0;
 }

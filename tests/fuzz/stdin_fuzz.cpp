@@ -1,20 +1,18 @@
-// Fuzz target: sse-serve's stdin readers (line_splitter + line_decoder) for --format lines, json
-// and sse. The first byte picks the format and options, the second the chunking; the rest is stdin.
-// They must never crash, must give the same events, retries and warnings (with the same line
-// numbers) however stdin is cut, and every event must be one the hub can send: lines and sse
-// events always pass sse::validate, a json event that does not is refused with a reason.
-#include <sse/encoder.hpp>
-
+// Fuzz target: sse-serve's stdin readers (make_input_reader) for --format lines, json and sse.
+// The first byte picks the format and options, the second the chunking; the rest is stdin. They
+// must never crash, must give the same events, retries and warnings (at the same places) however
+// stdin is cut, and every event must be one the hub can send: lines and sse events always pass
+// sse::validate, a json event that does not is refused with a reason.
 #include <algorithm>
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
+#include <sse/encoder.hpp>
 #include <string>
 #include <string_view>
 
 #include "chunking.hpp"
-#include "line_decoder.hpp"
-#include "line_splitter.hpp"
+#include "sources/input_reader.hpp"
 
 namespace {
 
@@ -53,20 +51,26 @@ std::string run(input_format format, std::string const& type, std::size_t max_li
     if (ev.id) field(log, 'I', *ev.id);
     if (ev.retry) field(log, 'R', std::to_string(*ev.retry));
   };
-  auto on_retry = [&](std::uint64_t ms) { field(log, 'r', std::to_string(ms)); };
-  auto on_warning = [&](std::uint64_t line, std::string const& message) {
+  sse::serve::input_sinks sinks;
+  sinks.event = on_event;
+  sinks.retry = [&](std::uint64_t ms) { field(log, 'r', std::to_string(ms)); };
+  sinks.warning = [&](std::string const& where, std::string const& message) {
     if (message.empty()) fail("a warning without a message", "");
-    field(log, 'W', std::to_string(line) + " " + message);
+    if (where.empty()) fail("a warning without a place", message);
+    field(log, 'W', where + " " + message);
   };
-  sse::serve::line_decoder decoder(format, type, max_line, on_event, on_retry, on_warning);
-  sse::serve::line_splitter splitter(max_line, decoder, on_warning);
+  sse::serve::input_config config;
+  config.format = format;
+  config.event_type = type;
+  config.max_line = max_line;
+  auto reader = sse::serve::make_input_reader(config, sinks);
 
   sse::fuzz::for_each_chunk(input, seed, 23, [&](std::string_view chunk) {
-    splitter.feed(chunk);
+    reader->feed(chunk);
     return true;
   });
-  splitter.finish();
-  log.append("L").append(std::to_string(splitter.line_number()));
+  reader->finish();
+  log.append("L").append(reader->where());
   return log;
 }
 
@@ -84,6 +88,7 @@ extern "C" int LLVMFuzzerTestOneInput(std::uint8_t const* data, std::size_t size
 
   std::string const whole = run(format, type, max_line, input, 0);
   std::string const chunked = run(format, type, max_line, input, seed);
-  if (whole != chunked) fail("chunking changed the result", "whole:   " + whole + "\nchunked: " + chunked);
+  if (whole != chunked)
+    fail("chunking changed the result", "whole:   " + whole + "\nchunked: " + chunked);
   return 0;
 }

@@ -64,3 +64,33 @@ test('eventsource: types, ids, retry, and resume after a cut connection', async 
     await serve.stop();
   }
 });
+
+test('eventsource: turned away while the server is full, it comes back once a slot frees', async () => {
+  const serve = await startServe(['--max-clients', '1', '--retry', '200']);
+  const first = new EventSource(`${serve.url}events`);
+  let firstOpen = false;
+  first.onopen = () => { firstOpen = true; };
+  const second = new EventSource(`${serve.url}events`);
+  const got = [];
+  let errors = 0;
+  second.addEventListener('message', (e) => got.push(e.data));
+  second.onerror = () => { errors += 1; };
+  let ticker;
+  try {
+    await waitFor(() => firstOpen, 'the first client to open');
+    // A 503 would close an EventSource for good; a turn-away keeps it trying.
+    await waitFor(() => errors >= 2, 'the second client to be turned away twice');
+    assert.notEqual(second.readyState, EventSource.CLOSED);
+    assert.equal(got.length, 0);
+    first.close();
+    let n = 0;
+    ticker = setInterval(() => { serve.write(`tick-${++n}\n`); }, 100);
+    await waitFor(() => got.length > 0, 'an event on the client that was turned away');
+    assert.match(got[0], /^tick-\d+$/);
+  } finally {
+    clearInterval(ticker);
+    first.close();
+    second.close();
+    await serve.stop();
+  }
+});

@@ -1,20 +1,23 @@
 #include "options.hpp"
 
 #include <CLI/CLI.hpp>
-
+#include <cmath>
+#include <cstdlib>
 #include <sse/version.hpp>
 
 namespace sse::serve {
 namespace {
 
-// "Name: value" with a token name and a value without line breaks, so a header cannot split the head.
+// "Name: value" with a token name and a value without line breaks, so a header cannot split the
+// head.
 std::string check_header(std::string const& h) {
   auto colon = h.find(':');
   if (colon == std::string::npos || colon == 0) return "expected 'Name: value', got '" + h + "'";
   for (std::size_t i = 0; i < colon; ++i) {
     unsigned char c = static_cast<unsigned char>(h[i]);
-    bool token = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-                 std::string_view("!#$%&'*+-.^_`|~").find(static_cast<char>(c)) != std::string_view::npos;
+    bool token =
+        (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+        std::string_view("!#$%&'*+-.^_`|~").find(static_cast<char>(c)) != std::string_view::npos;
     if (!token) return "invalid header name in '" + h + "'";
   }
   if (h.find_first_of("\r\n", colon) != std::string::npos) return "line break in header value";
@@ -35,27 +38,41 @@ std::string check_path(std::string const& p) {
 
 }  // namespace
 
-// Durations are bounded (a day) so that no value overflows when it becomes a timer's duration.
-CLI::Validator const max_seconds = CLI::Range(0.0, 86400.0).description("");
+// A number of seconds, more than 0 (or at least 0 when zero_allowed), at most a day: bounded so
+// that no value overflows when it becomes a timer's duration.
+CLI::Validator seconds(bool zero_allowed) {
+  return CLI::Validator(
+      [zero_allowed](std::string const& text) -> std::string {
+        char* end = nullptr;
+        double const v = std::strtod(text.c_str(), &end);
+        bool const number = !text.empty() && end == text.c_str() + text.size() && std::isfinite(v);
+        if (number && v <= 86400.0 && (zero_allowed ? v >= 0.0 : v > 0.0)) return {};
+        return std::string("expected a number of seconds ") +
+               (zero_allowed ? "from 0 to 86400" : "above 0 and at most 86400") +
+               " (e.g. 0.5), got '" + text + "'";
+      },
+      "");
+}
 
 void add_serve_options(CLI::App& app, options& o) {
   app.set_version_flag("--version", std::string("sse-serve ") + SSE_VERSION_STRING);
   app.get_formatter()->column_width(34);
 
   app.add_option("--host", o.host, "Address to listen on (IPv4 or IPv6)")->capture_default_str();
-  app.add_option("-p,--port", o.port, "Port to listen on; 0 picks a free port")->capture_default_str();
-  app.add_option("--path", o.path, "URL path of the event stream")->capture_default_str()->check(
-      CLI::Validator(check_path, ""));
+  app.add_option("-p,--port", o.port, "Port to listen on; 0 picks a free port")
+      ->capture_default_str();
+  app.add_option("--path", o.path, "URL path of the event stream")
+      ->capture_default_str()
+      ->check(CLI::Validator(check_path, ""));
 
   app.add_flag("--counter", o.counter, "Emit a counter on a timer instead of reading stdin");
   app.add_option("--interval", o.interval, "Seconds between counter events (fractions allowed)")
       ->capture_default_str()
-      ->check(CLI::PositiveNumber)
-      ->check(max_seconds);
+      ->check(seconds(false));
   app.add_option_function<std::string>(
          "--format",
          [&o](std::string const& name) {
-           o.format = name == "json" ? input_format::json
+           o.format = name == "json"  ? input_format::json
                       : name == "sse" ? input_format::sse
                                       : input_format::lines;
          },
@@ -66,7 +83,7 @@ void add_serve_options(CLI::App& app, options& o) {
       ->check(CLI::Validator(
           [](std::string const& t) {
             return t.find_first_of("\r\n") == std::string::npos ? std::string()
-                                                                  : "line break in event type";
+                                                                : "line break in event type";
           },
           ""))
       ->option_text("TYPE");
@@ -77,7 +94,8 @@ void add_serve_options(CLI::App& app, options& o) {
 
   app.add_option("--history", o.history, "Events kept for clients that resume with Last-Event-ID")
       ->capture_default_str();
-  app.add_option("--history-bytes", o.history_bytes, "Bytes of events kept in the history (K, M, G)")
+  app.add_option("--history-bytes", o.history_bytes,
+                 "Bytes of events kept in the history (K, M, G)")
       ->transform(CLI::AsSizeValue(false))
       ->option_text("BYTES (default: 16M)");
   app.add_option("--backlog", o.backlog,
@@ -88,8 +106,7 @@ void add_serve_options(CLI::App& app, options& o) {
       "Send 'retry: MS' (reconnection delay) at the start of each stream");
   app.add_option("--ping", o.ping, "Seconds between keep-alive comments; 0 turns them off")
       ->capture_default_str()
-      ->check(CLI::NonNegativeNumber)
-      ->check(max_seconds);
+      ->check(seconds(true));
 
   app.add_option_function<std::string>(
       "--cors", [&o](std::string const& origin) { o.cors = origin; },
@@ -97,25 +114,31 @@ void add_serve_options(CLI::App& app, options& o) {
   app.add_option("--header", o.headers, "Add a response header 'Name: value' (repeatable)")
       ->check(CLI::Validator(check_header, ""))
       ->option_text("'NAME: VALUE' ...");
-  app.add_option("--max-clients", o.max_clients, "Most concurrent streams; more get 503 (0: no limit)")
+  app.add_option("--max-clients", o.max_clients,
+                 "Most concurrent streams; more are turned away (0: no limit)")
       ->capture_default_str();
   app.add_option("--client-buffer", o.client_buffer,
-                 "Bytes queued for a slow client before it is disconnected (K, M suffixes)")
+                 "Bytes a slow client may fall behind before it is disconnected (K, M suffixes)")
       ->transform(CLI::AsSizeValue(false))
       ->option_text("BYTES (default: 4M)");
+  app.add_flag("--backpressure", o.backpressure,
+               "Read stdin (or count) no faster than the slowest client takes events, instead of "
+               "dropping clients that fall --client-buffer behind");
+  app.add_option("--stall-timeout", o.stall_timeout,
+                 "Seconds a client may take nothing before it is dropped (0: never)")
+      ->capture_default_str()
+      ->check(seconds(true));
   app.add_option("--request-timeout", o.request_timeout,
                  "Seconds a client gets to send a whole request; slower ones are disconnected")
       ->capture_default_str()
-      ->check(CLI::PositiveNumber)
-      ->check(max_seconds);
+      ->check(seconds(false));
 
   app.add_flag("--exit-on-eof", o.exit_on_eof,
                "At the end of stdin, deliver everything, end the streams and exit");
   app.add_option("--shutdown-grace", o.shutdown_grace,
                  "Seconds slow clients get to take their last events when the streams end")
       ->capture_default_str()
-      ->check(CLI::NonNegativeNumber)
-      ->check(max_seconds);
+      ->check(seconds(true));
   auto* quiet = app.add_flag("-q,--quiet", o.quiet, "Print only errors");
   app.add_flag("-v,--verbose", o.verbose, "Print a line per client connect and disconnect")
       ->excludes(quiet);

@@ -8,13 +8,13 @@
 #include <string>
 #include <vector>
 
+#include "sources/input_reader.hpp"
+
 namespace CLI {
 class App;
 }
 
 namespace sse::serve {
-
-enum class input_format { lines, json, sse };
 
 struct options {
   std::string host = "127.0.0.1";
@@ -37,6 +37,8 @@ struct options {
   std::vector<std::string> headers;  // "Name: value"
   std::size_t max_clients = 0;       // 0 = no limit
   std::size_t client_buffer = std::size_t{4} << 20;
+  bool backpressure = false;    // hold the sources back instead of dropping slow clients
+  double stall_timeout = 10.0;  // seconds a client may take nothing before it is dropped; 0: never
   double request_timeout = 10.0;  // seconds a client has to send a whole request head
 
   bool exit_on_eof = false;

@@ -1,32 +1,124 @@
 #include "server.hpp"
 
 #include <fcntl.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <boost/asio/post.hpp>
+#include <cmath>
 #include <csignal>
-
-#include <boost/asio/io_context.hpp>
-#include <boost/asio/signal_set.hpp>
-#include <boost/asio/steady_timer.hpp>
-#include <chrono>
-#include <memory>
+#include <fstream>
+#include <limits>
 
 #include "common/diagnostics.hpp"
-#include "counter_source.hpp"
-#include "event_hub.hpp"
 #include "exit_status.hpp"
-#include "history.hpp"
-#include "listener.hpp"
-#include "page.hpp"
-#include "serve_context.hpp"
-#include "stdin_source.hpp"
+#include "page/page.hpp"
+#include "sources/counter_source.hpp"
+#include "sources/stdin_source.hpp"
 
 namespace sse::serve {
 
 namespace asio = boost::asio;
 using boost::system::error_code;
+using clock_duration = std::chrono::steady_clock::duration;
 
-int run(options const& opts) {
+namespace {
+
+clock_duration seconds(double s) {
+  return std::chrono::duration_cast<clock_duration>(std::chrono::duration<double>(s));
+}
+
+http_config http_config_of(options const& o) {
+  http_config c;
+  c.path = o.path;
+  c.cors = o.cors;
+  for (std::string const& h : o.headers) {
+    std::string_view s(h);
+    auto colon = s.find(':');
+    std::string_view value = s.substr(colon + 1);
+    while (!value.empty() && (value.front() == ' ' || value.front() == '\t'))
+      value.remove_prefix(1);
+    c.headers.emplace_back(s.substr(0, colon), value);
+  }
+  c.retry = o.retry;
+  c.max_clients = o.max_clients;
+  c.backlog = o.backlog;
+  c.request_timeout = o.request_timeout;
+  c.verbose = o.verbose;
+  c.quiet = o.quiet;
+  return c;
+}
+
+// The timer that sends keep-alives and catches stalled clients ticks often enough for both
+// (an eighth of the shorter), at most once every 10 ms and at least once a second.
+clock_duration tick_period_of(options const& o) {
+  double shortest = std::numeric_limits<double>::infinity();
+  if (o.ping > 0) shortest = o.ping;
+  if (o.stall_timeout > 0) shortest = std::min(shortest, o.stall_timeout);
+  return seconds(std::clamp(shortest / 8, 0.01, 1.0));
+}
+
+std::uint64_t ticks(double s, clock_duration period) {
+  if (s <= 0) return 0;
+  double const n = std::ceil(s / std::chrono::duration<double>(period).count());
+  return std::max<std::uint64_t>(1, static_cast<std::uint64_t>(n));
+}
+
+hub_config hub_config_of(options const& o, clock_duration period) {
+  hub_config c;
+  c.policy = o.backpressure ? slow_client_policy::backpressure : slow_client_policy::drop;
+  c.client_buffer = o.client_buffer;
+  c.ping_ticks = ticks(o.ping, period);
+  c.stall_ticks = ticks(o.stall_timeout, period);
+  return c;
+}
+
+input_config input_config_of(options const& o) {
+  input_config c;
+  c.format = o.format;
+  c.event_type = o.event_type;
+  c.max_line = o.max_line;
+  return c;
+}
+
+}  // namespace
+
+server::server(options const& opts)
+    : opts_(opts),
+      http_(http_config_of(opts)),
+      history_(opts.history, opts.history_bytes),
+      hub_(history_, hub_config_of(opts, tick_period_of(opts)),
+           [this](std::function<void()> f) { asio::post(ioc_, std::move(f)); }),
+      ctx_{hub_, http_, render_page(opts.path), stopping::no, 0, {}},
+      listener_(ioc_, ctx_),
+      signals_(ioc_, SIGINT, SIGTERM),
+      tick_timer_(ioc_),
+      grace_timer_(ioc_),
+      tick_period_(tick_period_of(opts)) {}
+
+server::~server() = default;
+
+void server::raise_open_file_limit() {
+  // Every client is a descriptor: take the hard limit, as nginx's worker_rlimit_nofile does,
+  // instead of failing at the soft one (often 1024).
+  rlimit limit{};
+  if (::getrlimit(RLIMIT_NOFILE, &limit) != 0 || limit.rlim_cur >= limit.rlim_max) return;
+  rlim_t target = limit.rlim_max;
+  if (target == RLIM_INFINITY) {
+    unsigned long nr_open = 1u << 20;
+    std::ifstream("/proc/sys/fs/nr_open") >> nr_open;
+    target = nr_open;
+  }
+  rlim_t const before = limit.rlim_cur;
+  limit.rlim_cur = target;
+  if (::setrlimit(RLIMIT_NOFILE, &limit) == 0 && opts_.verbose) {
+    tools::info("raised the open-file limit from " + std::to_string(before) + " to " +
+                std::to_string(target));
+  }
+}
+
+int server::run() {
   std::signal(SIGPIPE, SIG_IGN);  // a client gone mid-write is an error code, never a kill
   // Started with stdin closed (cmd <&-): hold fd 0 with /dev/null, or the listening socket would
   // become fd 0 and be read as the input.
@@ -34,103 +126,101 @@ int run(options const& opts) {
     int fd = ::open("/dev/null", O_RDONLY);
     if (fd > STDIN_FILENO) ::close(fd);
   }
+  raise_open_file_limit();
 
-  ring_history history(opts.history, opts.history_bytes);
-  event_hub hub(history);
-  serve_context ctx{hub, opts, render_page(opts.path), 0, {}};
-  asio::io_context ioc(1);
-
-  listener accepting(ioc, ctx);
-  if (std::string problem = accepting.open(opts.host, opts.port); !problem.empty()) {
+  if (std::string problem = listener_.open(opts_.host, opts_.port); !problem.empty()) {
     tools::error(problem);
     return static_cast<int>(exit_status::failure);
   }
-
-  std::unique_ptr<event_source> source;
-  if (opts.counter) {
-    source = std::make_unique<counter_source>(ioc, hub, opts.interval, opts.event_type);
+  if (opts_.counter) {
+    source_ = std::make_unique<counter_source>(ioc_, hub_, opts_.interval, opts_.event_type);
   } else {
-    source = std::make_unique<stdin_source>(ioc, hub, opts);
+    source_ = std::make_unique<stdin_source>(ioc_, hub_, input_config_of(opts_), opts_.quiet);
   }
 
-  asio::signal_set signals(ioc, SIGINT, SIGTERM);
-  asio::steady_timer ping_timer(ioc);
-  asio::steady_timer grace_timer(ioc);
-  int caught_signal = 0;
-  bool stopping = false;
+  wait_signal();
+  schedule_tick();
+  source_->start([this] { on_input_end(); });
+  listener_.start();
+  if (!opts_.quiet) tools::info("listening on " + url_of(listener_.local_endpoint()));
 
-  // Ends every stream with the end event, then stops once they are flushed (or the grace ends).
+  ioc_.run();
+
+  if (caught_signal_ != 0) return 128 + caught_signal_;
+  return static_cast<int>(exit_status::ok);
+}
+
+void server::wait_signal() {
+  signals_.async_wait([this](error_code ec, int n) { on_signal(ec, n); });
+}
+
+void server::on_signal(error_code ec, int signal_number) {
+  if (ec) return;
+  caught_signal_ = signal_number;
+  // The first signal ends the streams gracefully; a second one (or one during the grace) stops now.
+  if (stopping_) {
+    ioc_.stop();
+    return;
+  }
+  shutdown(stopping::shutdown);
+  wait_signal();
+}
+
+void server::schedule_tick() {
+  if (opts_.ping <= 0 && opts_.stall_timeout <= 0) return;
+  tick_timer_.expires_after(tick_period_);
+  tick_timer_.async_wait([this](error_code ec) { on_tick(ec); });
+}
+
+void server::on_tick(error_code ec) {
+  if (ec) return;
+  hub_.tick();
+  schedule_tick();
+}
+
+void server::on_input_end() {
+  if (opts_.exit_on_eof) {
+    shutdown(stopping::end_of_input);
+  } else if (opts_.verbose) {
+    tools::info("stdin ended after " + std::to_string(hub_.published()) +
+                " events; still serving (--exit-on-eof ends the streams instead)");
+  }
+}
+
+void server::shutdown(stopping why) {
+  if (stopping_) return;
+  stopping_ = true;
+  ctx_.state = why;
   // At the end of input the server still answers while it waits, so a client that reconnects
   // meanwhile gets 204 (stop reconnecting); a signal stops accepting at once.
-  auto shutdown = [&](char const* reason, bool keep_accepting) {
-    if (stopping) return;
-    stopping = true;
-    if (!keep_accepting) accepting.stop();
-    source->stop();
-    ping_timer.cancel();
-    ctx.on_streams_closed = [&ioc] { ioc.stop(); };
-    hub.end(reason);
-    if (ctx.open_streams == 0) {
-      ioc.stop();
-      return;
-    }
-    grace_timer.expires_after(std::chrono::duration_cast<std::chrono::steady_clock::duration>(
-        std::chrono::duration<double>(opts.shutdown_grace)));
-    grace_timer.async_wait([&ioc](error_code ec) {
-      if (!ec) ioc.stop();
-    });
-  };
-
-  // The first signal ends the streams gracefully; a second one (or one during the grace) stops now.
-  std::function<void()> wait_signal = [&] {
-    signals.async_wait([&](error_code ec, int signal_number) {
-      if (ec) return;
-      caught_signal = signal_number;
-      if (stopping) {
-        ioc.stop();
-        return;
-      }
-      shutdown("shutdown", false);
-      wait_signal();
-    });
-  };
-  wait_signal();
-
-  std::function<void()> ping;
-  if (opts.ping > 0) {
-    auto interval = std::chrono::duration_cast<std::chrono::steady_clock::duration>(
-        std::chrono::duration<double>(opts.ping));
-    ping = [&, interval] {
-      ping_timer.expires_after(interval);
-      ping_timer.async_wait([&](error_code ec) {
-        if (ec || stopping) return;
-        hub.ping();
-        ping();
-      });
-    };
-    ping();
+  if (why == stopping::shutdown) listener_.stop();
+  source_->stop();
+  ctx_.on_streams_closed = [this] { ioc_.stop(); };
+  hub_.end(why == stopping::shutdown ? "shutdown" : "eof");
+  if (ctx_.open_streams == 0) {
+    ioc_.stop();
+    return;
   }
-
-  source->start([&] {
-    if (opts.exit_on_eof) {
-      shutdown("eof", true);
-    } else if (opts.verbose) {
-      tools::info("stdin ended after " + std::to_string(hub.published()) +
-                  " events; still serving (--exit-on-eof ends the streams instead)");
-    }
+  grace_timer_.expires_after(seconds(opts_.shutdown_grace));
+  grace_timer_.async_wait([this](error_code ec) {
+    if (!ec) ioc_.stop();
   });
-  accepting.start();
-  if (!opts.quiet) tools::info("listening on " + url_of(accepting.local_endpoint()));
+}
 
-  ioc.run();
-
-  if (caught_signal != 0) {
-    // Let the shell see how we ended (130 for Ctrl-C), as tools do after cleaning up.
-    std::signal(caught_signal, SIG_DFL);
-    std::raise(caught_signal);
-    return 128 + caught_signal;
+int run(options const& opts) {
+  int status = 0;
+  int signal_number = 0;
+  {
+    server s(opts);
+    status = s.run();
+    if (status > 128) signal_number = status - 128;
   }
-  return static_cast<int>(exit_status::ok);
+  if (signal_number != 0) {
+    // Let the shell see how we ended (130 for Ctrl-C), as tools do after cleaning up.
+    std::signal(signal_number, SIG_DFL);
+    std::raise(signal_number);
+  }
+  return status;
 }
 
 }  // namespace sse::serve

@@ -1,13 +1,63 @@
-// Wires one server together (io_context, hub, history, listener, source, signals) and runs it.
+// One server's life: it wires the hub, the history, the listener and the source together, and owns
+// what happens over time: signals, the keep-alive and stall timer, the end of input, and shutdown
+// (end every stream, wait for them to flush or for the grace period, stop).
 #ifndef SSE_SERVE_SERVER_HPP
 #define SSE_SERVE_SERVER_HPP
 
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <chrono>
+#include <memory>
+
+#include "hub/event_hub.hpp"
+#include "hub/history.hpp"
+#include "net/http_config.hpp"
+#include "net/listener.hpp"
+#include "net/stream_context.hpp"
 #include "options.hpp"
+#include "sources/event_source.hpp"
 
 namespace sse::serve {
 
-// Runs until stdin ends with --exit-on-eof (returns 0) or a signal arrives (re-raises it).
-// Returns exit_status::failure when the server cannot start.
+class server {
+ public:
+  explicit server(options const& opts);
+  ~server();
+  server(server const&) = delete;
+  server& operator=(server const&) = delete;
+
+  // Runs until stdin ends with --exit-on-eof (returns 0) or a signal arrives (returns 128 + its
+  // number; the caller re-raises it). Returns exit_status::failure when it cannot start.
+  int run();
+
+ private:
+  void raise_open_file_limit();
+  void wait_signal();
+  void on_signal(boost::system::error_code ec, int signal_number);
+  void schedule_tick();
+  void on_tick(boost::system::error_code ec);
+  void on_input_end();
+  // Ends every stream with the end event, then stops once they are flushed (or the grace ends).
+  void shutdown(stopping why);
+
+  options const& opts_;
+  boost::asio::io_context ioc_{1};
+  http_config http_;
+  ring_history history_;
+  event_hub hub_;
+  stream_context ctx_;
+  listener listener_;
+  std::unique_ptr<event_source> source_;
+  boost::asio::signal_set signals_;
+  boost::asio::steady_timer tick_timer_;
+  boost::asio::steady_timer grace_timer_;
+  std::chrono::steady_clock::duration tick_period_{};
+  int caught_signal_ = 0;
+  bool stopping_ = false;
+};
+
+// Runs a server with these options and returns the exit status (re-raising a caught signal).
 int run(options const& opts);
 
 }  // namespace sse::serve

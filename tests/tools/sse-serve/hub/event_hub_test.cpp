@@ -1,0 +1,410 @@
+#include "hub/event_hub.hpp"
+
+#include <gtest/gtest.h>
+
+#include <functional>
+#include <memory>
+#include <sse/parser.hpp>
+#include <string>
+#include <vector>
+
+namespace sse::serve {
+namespace {
+
+// Stands in for a transport: takes everything it is woken for (unless it is "stuck"), and can
+// pretend a write is in flight.
+class recorder final : public subscriber {
+ public:
+  void wake() override {
+    ++wakes;
+    if (!stuck) drain();
+  }
+  void drop(std::string_view why) override { dropped = std::string(why); }
+  bool writing() const noexcept override { return busy; }
+
+  // What a transport does when it can write: take all, then park.
+  void drain() {
+    take([this](frame const& f) {
+      bytes.append(f->payload());
+      frames.push_back(f);
+      return true;
+    });
+    wait();
+  }
+  std::vector<owned_event> events() const { return parse_all(bytes); }
+
+  std::string bytes;
+  std::vector<frame> frames;
+  std::string dropped;
+  int wakes = 0;
+  bool stuck = false;  // does not take what it is woken for (a stalled client)
+  bool busy = false;   // a write is in flight
+};
+
+// The hub defers some work through this; tests run it explicitly.
+struct deferred {
+  std::vector<std::function<void()>> queue;
+  event_hub::scheduler scheduler() {
+    return [this](std::function<void()> f) { queue.push_back(std::move(f)); };
+  }
+  void run() {
+    while (!queue.empty()) {
+      auto q = std::move(queue);
+      queue.clear();
+      for (auto& f : q) f();
+    }
+  }
+};
+
+struct fixture {
+  explicit fixture(std::size_t events = 100, hub_config config = {})
+      : history(events, std::size_t{64} << 20), hub(history, config, later.scheduler()) {}
+
+  std::shared_ptr<recorder> attach(std::optional<std::string_view> id = std::nullopt,
+                                   attach_result* result = nullptr, bool announce = false) {
+    auto r = std::make_shared<recorder>();
+    r->announce_types = announce;
+    attach_result got = hub.attach(r, id);
+    if (result != nullptr) *result = got;
+    r->drain();  // as a stream does when it starts
+    return r;
+  }
+  void publish(std::string data, std::string type = {}) {
+    source_event ev;
+    ev.data = std::move(data);
+    ev.type = std::move(type);
+    ASSERT_EQ(hub.publish(ev), sse::encode_error::none);
+  }
+  void publish_range(int from, int to) {
+    for (int i = from; i <= to; ++i) publish(std::to_string(i));
+    hub.flush();
+  }
+
+  deferred later;
+  ring_history history;
+  event_hub hub;
+};
+
+std::vector<owned_event> numbered(int from, int to) {
+  std::vector<owned_event> out;
+  for (int i = from; i <= to; ++i) out.push_back({"message", std::to_string(i), std::to_string(i)});
+  return out;
+}
+
+TEST(EventHub, AssignsSequentialIdsAndSharesOneFrame) {
+  fixture f;
+  auto a = f.attach(), b = f.attach();
+  f.publish("one");
+  f.publish("two");
+  f.hub.flush();
+  EXPECT_EQ(a->events(),
+            (std::vector<owned_event>{{"message", "one", "1"}, {"message", "two", "2"}}));
+  EXPECT_EQ(a->bytes, b->bytes);
+  ASSERT_EQ(a->frames.size(), 2u);
+  EXPECT_EQ(a->frames[0].get(), b->frames[0].get());  // the same bytes, not a copy per client
+}
+
+TEST(EventHub, PublishingWakesOnlyAtFlushAndOnlyOncePerBatch) {
+  fixture f;
+  auto a = f.attach();
+  for (int i = 0; i < 50; ++i) f.publish("x");
+  EXPECT_EQ(a->wakes, 0);
+  EXPECT_TRUE(a->bytes.empty());
+  f.hub.flush();
+  EXPECT_EQ(a->wakes, 1);
+  EXPECT_EQ(a->events().size(), 50u);
+  f.hub.flush();  // nothing new: nobody is woken
+  EXPECT_EQ(a->wakes, 1);
+}
+
+TEST(EventHub, ABusySubscriberIsNotWokenAndTakesTheBacklogLater) {
+  fixture f;
+  auto a = f.attach();
+  a->stuck = true;  // woken once, takes nothing: it is mid-write
+  f.publish_range(1, 3);
+  EXPECT_EQ(a->wakes, 1);
+  f.publish_range(4, 6);
+  EXPECT_EQ(a->wakes, 1);  // it did not park again, so it is not woken again
+  a->drain();
+  EXPECT_EQ(a->events(), numbered(1, 6));
+}
+
+TEST(EventHub, ExplicitIdsAndTypesWin) {
+  fixture f;
+  auto a = f.attach();
+  source_event ev;
+  ev.data = "x";
+  ev.type = "log";
+  ev.id = "abc";
+  f.hub.publish(ev);
+  f.publish("y");
+  f.hub.flush();
+  EXPECT_EQ(a->events(), (std::vector<owned_event>{{"log", "x", "abc"}, {"message", "y", "2"}}));
+}
+
+TEST(EventHub, RefusesWhatTheWireCannotCarry) {
+  fixture f;
+  source_event ev;
+  ev.data = "x";
+  ev.id = "a\nb";
+  EXPECT_EQ(f.hub.publish(ev), sse::encode_error::id_has_line_break);
+  EXPECT_EQ(f.hub.published(), 0u);
+  EXPECT_EQ(f.history.size(), 0u);
+  EXPECT_EQ(f.hub.log_bytes(), 0u);
+}
+
+TEST(EventHub, FreshClientGetsLiveOnly) {
+  fixture f;
+  f.publish_range(1, 1);
+  auto a = f.attach();
+  f.publish_range(2, 2);
+  EXPECT_EQ(a->events(), numbered(2, 2));
+}
+
+TEST(EventHub, BacklogIsOptIn) {
+  fixture f;
+  f.publish_range(1, 5);
+  auto a = std::make_shared<recorder>();
+  f.hub.attach(a, std::nullopt, 2);
+  a->drain();
+  EXPECT_EQ(a->events(), numbered(4, 5));
+}
+
+TEST(EventHub, ResumesAfterLastEventIdWithoutGapOrDuplicate) {
+  fixture f;
+  f.publish_range(1, 5);
+  attach_result r{};
+  auto a = f.attach(std::string_view("2"), &r);
+  EXPECT_EQ(r, attach_result::replayed);
+  f.publish_range(6, 6);
+  EXPECT_EQ(a->events(), numbered(3, 6));
+}
+
+TEST(EventHub, UpToDateClientGetsNoReset) {
+  fixture f(0);  // even with no history, the newest id needs nothing replayed
+  f.publish_range(1, 1);
+  attach_result r{};
+  auto a = f.attach(std::string_view("1"), &r);
+  EXPECT_EQ(r, attach_result::replayed);
+  EXPECT_TRUE(a->bytes.empty());
+}
+
+TEST(EventHub, ExpiredIdGetsResetWithExactlyWhatWasLostThenEverythingHeld) {
+  fixture f(3);
+  f.publish_range(1, 10);
+  attach_result r{};
+  auto a = f.attach(std::string_view("2"), &r);
+  EXPECT_EQ(r, attach_result::reset);
+  f.publish_range(11, 11);
+  // 3..7 are gone (5 events); the reset places the client at 7, just before the oldest held.
+  std::vector<owned_event> want{{"sse-reset", R"({"reason":"expired","missed":5})", "7"}};
+  for (auto const& e : numbered(8, 11)) want.push_back(e);
+  EXPECT_EQ(a->events(), want);
+}
+
+TEST(EventHub, TheResetPositionResumesWithoutASecondReset) {
+  fixture f(3);
+  f.publish_range(1, 10);
+  attach_result r{};
+  auto a = f.attach(std::string_view("7"), &r);
+  EXPECT_EQ(r, attach_result::replayed);
+  EXPECT_EQ(a->events(), numbered(8, 10));
+}
+
+TEST(EventHub, WithNoHistoryTheResetMovesTheClientToNow) {
+  fixture f(0);
+  f.publish_range(1, 4);
+  auto a = f.attach(std::string_view("2"));
+  f.publish_range(5, 5);
+  EXPECT_EQ(a->events(),
+            (std::vector<owned_event>{{"sse-reset", R"({"reason":"expired","missed":2})", "4"},
+                                      {"message", "5", "5"}}));
+}
+
+TEST(EventHub, UnknownIdGetsResetThenEverythingHeld) {
+  fixture f(3);
+  f.publish_range(1, 1);
+  for (std::string id : {"abc", "99", "007"}) {
+    attach_result r{};
+    auto a = f.attach(std::string_view(id), &r);
+    EXPECT_EQ(r, attach_result::reset) << id;
+    // Nothing was ever evicted: the reset carries no id, so the client keeps its own until the
+    // held events arrive (and gets this same answer if it reconnects before).
+    EXPECT_EQ(a->events(), (std::vector<owned_event>{{"sse-reset", R"({"reason":"unknown"})", ""},
+                                                     {"message", "1", "1"}}))
+        << id;
+  }
+}
+
+TEST(EventHub, AClientFarBehindIsDroppedAndOthersGoOn) {
+  hub_config c;
+  c.client_buffer = 100 << 10;
+  fixture f(100, c);
+  auto slow = f.attach(), fast = f.attach();
+  slow->stuck = true;
+  std::string kib(1000, 'k');
+  for (int i = 0; i < 300; ++i) {
+    f.publish(kib);
+    f.hub.flush();
+  }
+  EXPECT_EQ(slow->dropped, "behind");
+  EXPECT_FALSE(slow->attached());
+  EXPECT_EQ(fast->events().size(), 300u);
+  EXPECT_TRUE(fast->dropped.empty());
+  EXPECT_EQ(f.hub.clients(), 1u);
+  // What everyone has taken is given back: the log does not grow with the stream.
+  EXPECT_LT(f.hub.log_bytes(), std::uint64_t{c.client_buffer});
+}
+
+TEST(EventHub, OneFrameLargerThanTheBoundStillGoesToAClientThatKeepsUp) {
+  hub_config c;
+  c.client_buffer = 1000;
+  fixture f(100, c);
+  auto a = f.attach();
+  a->stuck = true;
+  f.publish(std::string(200 << 10, 'x'));
+  f.hub.flush();
+  EXPECT_TRUE(a->dropped.empty());
+  a->drain();
+  EXPECT_EQ(a->events().size(), 1u);
+}
+
+TEST(EventHub, BackpressureThrottlesTheSourcesUntilTheSlowestCatchesUp) {
+  hub_config c;
+  c.policy = slow_client_policy::backpressure;
+  c.client_buffer = 100 << 10;
+  fixture f(10, c);
+  auto slow = f.attach(), fast = f.attach();
+  slow->stuck = true;
+  std::string kib(1000, 'k');
+  int published = 0;
+  while (!f.hub.throttled() && published < 10000) {
+    f.publish(kib);
+    f.hub.flush();
+    ++published;
+  }
+  ASSERT_TRUE(f.hub.throttled());
+  EXPECT_GT(published, 100);  // about client_buffer of events, not fewer
+  EXPECT_LT(published, 300);
+  EXPECT_TRUE(slow->dropped.empty());
+  bool resumed = false;
+  f.hub.when_unthrottled([&] { resumed = true; });
+  f.later.run();
+  EXPECT_FALSE(resumed);
+  slow->stuck = false;
+  slow->drain();
+  f.later.run();
+  EXPECT_TRUE(resumed);
+  EXPECT_FALSE(f.hub.throttled());
+  EXPECT_EQ(slow->events().size(), static_cast<std::size_t>(published));
+  EXPECT_EQ(fast->events().size(), static_cast<std::size_t>(published));
+}
+
+TEST(EventHub, BackpressureEndsWhenTheSlowestLeaves) {
+  hub_config c;
+  c.policy = slow_client_policy::backpressure;
+  c.client_buffer = 100 << 10;
+  fixture f(10, c);
+  auto slow = f.attach();
+  slow->stuck = true;
+  std::string kib(1000, 'k');
+  for (int i = 0; i < 1000 && !f.hub.throttled(); ++i) {
+    f.publish(kib);
+    f.hub.flush();
+  }
+  ASSERT_TRUE(f.hub.throttled());
+  bool resumed = false;
+  f.hub.when_unthrottled([&] { resumed = true; });
+  f.hub.detach(*slow);
+  f.later.run();
+  EXPECT_TRUE(resumed);
+}
+
+TEST(EventHub, AWriteThatMakesNoProgressForTheStallTimeoutIsDropped) {
+  hub_config c;
+  c.stall_ticks = 3;
+  fixture f(10, c);
+  auto stalled = f.attach(), moving = f.attach(), idle = f.attach();
+  stalled->busy = true;
+  moving->busy = true;
+  for (int i = 0; i < 10; ++i) {
+    moving->progressed(100);
+    f.hub.tick();
+  }
+  EXPECT_EQ(stalled->dropped, "stalled");
+  EXPECT_TRUE(moving->dropped.empty());
+  EXPECT_TRUE(idle->dropped.empty());  // nothing to write is not a stall
+  EXPECT_EQ(f.hub.clients(), 2u);
+}
+
+TEST(EventHub, KeepAlivesGoToIdleClientsOnly) {
+  hub_config c;
+  c.ping_ticks = 3;
+  fixture f(10, c);
+  auto a = f.attach();
+  for (int i = 0; i < 4; ++i) f.hub.tick();
+  EXPECT_NE(a->bytes.find(": ping\n"), std::string::npos);
+  EXPECT_TRUE(a->events().empty());
+  a->bytes.clear();
+  for (int i = 1; i <= 8; ++i) {  // an event every tick: never idle long enough
+    f.publish_range(i, i);
+    f.hub.tick();
+  }
+  EXPECT_EQ(a->bytes.find(": ping\n"), std::string::npos) << a->bytes;
+  EXPECT_EQ(a->events(), numbered(1, 8));
+}
+
+TEST(EventHub, EndComesAfterEverythingAndRefusesLaterClients) {
+  fixture f;
+  auto a = f.attach();
+  f.publish("last");
+  f.hub.end("eof");
+  EXPECT_TRUE(f.hub.ended());
+  EXPECT_EQ(a->events(), (std::vector<owned_event>{{"message", "last", "1"},
+                                                   {"sse-end", R"({"reason":"eof"})", "1"}}));
+  EXPECT_TRUE(a->finished());
+  EXPECT_EQ(f.hub.attach(std::make_shared<recorder>(), std::nullopt), attach_result::ended);
+  EXPECT_EQ(f.hub.publish(source_event{}), sse::encode_error::none);  // ignored
+  EXPECT_EQ(f.hub.published(), 1u);
+}
+
+TEST(EventHub, DetachStopsDelivery) {
+  fixture f;
+  auto a = f.attach(), b = f.attach();
+  f.hub.detach(*a);
+  f.hub.detach(*a);  // twice is harmless
+  f.publish_range(1, 1);
+  EXPECT_TRUE(a->bytes.empty());
+  EXPECT_EQ(a->wakes, 0);
+  EXPECT_EQ(b->events().size(), 1u);
+}
+
+TEST(EventHub, RetryGoesToEveryoneAndIsRemembered) {
+  fixture f;
+  auto a = f.attach();
+  f.hub.publish_retry(2500);
+  f.hub.flush();
+  EXPECT_EQ(f.hub.retry(), 2500u);
+  EXPECT_NE(a->bytes.find("retry: 2500\n"), std::string::npos);
+  EXPECT_TRUE(a->events().empty());
+}
+
+TEST(EventHub, AnnouncesTypesOnlyToThoseWhoAsk) {
+  fixture f;
+  f.publish("1", "deploy");
+  auto page = f.attach(std::nullopt, nullptr, true), plain = f.attach();
+  f.publish("x", "warn");
+  f.publish("x", "warn");  // announced once only
+  f.publish("x");          // the default type needs no announcement
+  f.hub.flush();
+  EXPECT_EQ(page->events(), (std::vector<owned_event>{{"sse-types", R"(["deploy"])", ""},
+                                                      {"sse-types", R"(["warn"])", ""},
+                                                      {"warn", "x", "2"},
+                                                      {"warn", "x", "3"},
+                                                      {"message", "x", "4"}}));
+  EXPECT_EQ(plain->events(), (std::vector<owned_event>{
+                                 {"warn", "x", "2"}, {"warn", "x", "3"}, {"message", "x", "4"}}));
+}
+
+}  // namespace
+}  // namespace sse::serve

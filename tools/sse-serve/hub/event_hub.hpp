@@ -1,0 +1,253 @@
+// The hub: assigns ids, keeps the history, encodes each event once into a shared frame and appends
+// it to one log that every attached stream reads with its own cursor. It runs on the one
+// io_context thread and never waits on a client: publishing costs the same for 1 or 10,000 clients,
+// and only clients that are idle and caught up are woken. A client too far behind is dropped (or,
+// with backpressure, holds the sources back); one that takes nothing for the stall timeout is
+// dropped.
+#ifndef SSE_SERVE_HUB_EVENT_HUB_HPP
+#define SSE_SERVE_HUB_EVENT_HUB_HPP
+
+#include <cstddef>
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <limits>
+#include <memory>
+#include <optional>
+#include <random>
+#include <sse/encoder.hpp>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "hub/frame.hpp"
+#include "hub/history.hpp"
+
+namespace sse::serve {
+
+// The reserved event types (documented in sse-serve(1)).
+inline constexpr std::string_view reset_event_type = "sse-reset";
+inline constexpr std::string_view end_event_type = "sse-end";
+// Sent only to streams that ask for it (?types=1, as the page does): the event types in use, so
+// that an EventSource, which can only listen to types by name, can show every event.
+inline constexpr std::string_view types_event_type = "sse-types";
+// Distinct types announced at most; beyond this, new types are not announced.
+inline constexpr std::size_t max_announced_types = 256;
+
+// An event as a source produces it, before the hub gives it an id.
+struct source_event {
+  std::string data;
+  std::string type;               // empty: the default type ("message")
+  std::optional<std::string> id;  // nullopt: the hub assigns the next sequence number
+  std::optional<std::uint64_t> retry;
+};
+
+enum class slow_client_policy {
+  drop,          // a client more than client_buffer bytes behind is disconnected
+  backpressure,  // sources wait while the slowest client is more than client_buffer bytes behind
+};
+
+struct hub_config {
+  slow_client_policy policy = slow_client_policy::drop;
+  std::size_t client_buffer = std::size_t{4} << 20;
+  // Keep-alive and stall detection count in ticks of the server's timer (see event_hub::tick).
+  std::uint64_t ping_ticks = 0;  // idle ticks before a keep-alive comment; 0: never
+  std::uint64_t stall_ticks =
+      0;  // ticks without progress before a writing client is dropped; 0: never
+};
+
+class event_hub;
+
+// One client of the hub: a cursor into the hub's log plus frames of its own (a replay, a reset,
+// keep-alives), which go first. The transport (an HTTP/1.x socket, later an HTTP/2 stream) pulls
+// frames with take() when it can write, and parks with wait() when it has taken everything.
+class subscriber {
+ public:
+  subscriber() = default;
+  virtual ~subscriber() = default;
+  subscriber(subscriber const&) = delete;
+  subscriber& operator=(subscriber const&) = delete;
+
+  // Whether this subscriber gets the sse-types announcements.
+  bool announce_types = false;
+
+  // Visits the frames ready to send, oldest first; visit(frame const&) returns true to take the
+  // frame, false to stop before it. What was taken stays valid until the next take() or until
+  // control returns to the event loop, whichever comes first.
+  template <typename Visit>
+  void take(Visit&& visit);
+  // Whether take() would yield something.
+  bool has_pending() const noexcept;
+  // Nothing is left to take: wake() me when the hub has more. No-op once detached.
+  void wait();
+  // The transport handed n bytes to the network (stall detection).
+  void progressed(std::size_t n) noexcept { progress_ += n; }
+  // The hub has ended and this subscriber has taken everything, the end event included.
+  bool finished() const noexcept;
+  bool attached() const noexcept { return hub_ != nullptr; }
+
+ protected:
+  // Frames are ready (called once after wait(), from event_hub::flush or tick).
+  virtual void wake() = 0;
+  // The hub detached this subscriber: too far behind, or stalled. It must close.
+  virtual void drop(std::string_view why) = 0;
+  // A write is in flight (for stall detection).
+  virtual bool writing() const noexcept = 0;
+
+ private:
+  friend class event_hub;
+  static constexpr std::size_t none = std::numeric_limits<std::size_t>::max();
+
+  event_hub* hub_ = nullptr;
+  std::uint64_t cursor_ = 0;  // index of the next log entry to take
+  std::vector<frame> own_;    // frames for this subscriber alone, sent before the log
+  std::size_t own_next_ = 0;
+  std::size_t hub_index_ = none;
+  std::size_t waiting_index_ = none;
+  std::uint64_t progress_ = 0;       // bytes written, as of now
+  std::uint64_t seen_progress_ = 0;  // progress_ at the last tick
+  std::uint64_t still_since_ = 0;    // tick since which progress_ has not moved
+  std::uint64_t active_tick_ = 0;    // tick of the latest take() that took something
+  std::uint64_t ping_jitter_ = 0;    // extra idle ticks before this subscriber's keep-alive
+};
+
+enum class attach_result { live, replayed, reset, ended };
+
+class event_hub {
+ public:
+  // Runs a function later, outside the current call stack (the server posts it to its io_context).
+  using scheduler = std::function<void(std::function<void()>)>;
+
+  event_hub(history& h, hub_config const& config, scheduler defer);
+
+  // Encodes ev and appends it to the log; returns why it cannot be sent (nothing is then sent or
+  // kept). Call flush() after a batch of publishes to wake the clients.
+  sse::encode_error publish(source_event const& ev);
+  // A retry field for every client now and at the start of every later stream.
+  void publish_retry(std::uint64_t milliseconds);
+  // Wakes the clients waiting for the entries published since the last flush, and keeps the log
+  // within its bounds (dropping clients too far behind, or throttling the sources).
+  void flush();
+  // The server's timer: keep-alive comments for idle clients, drops stalled ones.
+  void tick();
+
+  // Adds s: first the events after last_event_id from the history (or, when that id is not held,
+  // the reset event and then every event still held), then everything published later. A client
+  // without an id gets the newest `backlog` held events (none by default: live only).
+  attach_result attach(std::shared_ptr<subscriber> const& s,
+                       std::optional<std::string_view> last_event_id, std::size_t backlog = 0);
+  void detach(subscriber& s);
+
+  // Sends the end event to everyone (after everything published); later attaches get
+  // attach_result::ended. Streams close once they have sent it.
+  void end(std::string_view reason);
+  bool ended() const noexcept { return ended_; }
+
+  // With backpressure: whether sources must wait (the slowest client is too far behind), and a
+  // callback run (through the scheduler) once when they may go on.
+  bool throttled() const noexcept { return throttled_; }
+  void when_unthrottled(std::function<void()> f);
+
+  std::size_t clients() const noexcept { return subscribers_.size(); }
+  std::uint64_t published() const noexcept { return seq_; }
+  std::string const& last_id() const noexcept { return last_id_; }
+  std::optional<std::uint64_t> retry() const noexcept { return retry_; }
+  // Bytes of frames the log holds (what clients still have to take, and a little more).
+  std::uint64_t log_bytes() const noexcept;
+
+ private:
+  friend class subscriber;
+  struct log_entry {
+    frame data;
+    std::uint64_t offset;  // payload bytes appended to the log before this entry
+    bool announce_only;    // an sse-types announcement: only for subscribers that asked
+  };
+
+  void append(frame f, bool announce_only = false);
+  void wake_waiting();
+  std::uint64_t log_end() const noexcept { return log_first_ + log_.size(); }
+  std::uint64_t offset_of(std::uint64_t index) const noexcept;
+  // Bytes s is behind, not counting the first frame it has yet to take (a single frame larger
+  // than the bound still goes to a client that keeps up).
+  std::uint64_t lag(subscriber const& s) const noexcept;
+  void remove_at(std::size_t index);
+  void remove_waiting(subscriber& s);
+  void drop_at(std::size_t index, std::string_view why);
+  void moved(subscriber& s, std::uint64_t from);
+  void check_backlog();
+  frame reset_frame(std::string_view last_event_id,
+                    std::optional<std::string> const& position) const;
+  frame types_frame(std::vector<std::string> const& types) const;
+  void announce(std::string const& type);
+
+  history& history_;
+  hub_config config_;
+  scheduler defer_;
+  std::vector<std::shared_ptr<subscriber>> subscribers_;
+  std::vector<subscriber*> waiting_;  // idle subscribers that have taken everything
+  std::vector<subscriber*> waking_;   // spare vector that flush() swaps with waiting_
+
+  std::deque<log_entry> log_;
+  std::uint64_t log_first_ = 0;    // index of log_.front()
+  std::uint64_t log_offset_ = 0;   // payload bytes appended so far
+  std::uint64_t checked_at_ = 0;   // log_offset_ when the bounds were last enforced
+  std::uint64_t flushed_end_ = 0;  // log_end() at the last flush
+
+  std::uint64_t seq_ = 0;
+  std::string last_id_;        // id of the latest event published
+  bool auto_ids_only_ = true;  // every id so far was assigned by the hub (so ids are seqs)
+  bool ended_ = false;
+  std::optional<std::uint64_t> retry_;
+  std::vector<std::string> types_;  // event types published so far, in order of appearance
+
+  bool throttled_ = false;
+  std::uint64_t slowest_ = 0;      // the smallest cursor when last computed (backpressure)
+  std::size_t slowest_count_ = 0;  // subscribers whose cursor was slowest_ then
+  std::vector<std::function<void()>> unthrottled_;
+
+  std::uint64_t tick_ = 0;
+  frame ping_;
+  std::minstd_rand jitter_;
+  std::string scratch_;
+};
+
+// --- subscriber's template member, which needs the hub's log ---
+
+template <typename Visit>
+void subscriber::take(Visit&& visit) {
+  if (hub_ == nullptr) return;
+  event_hub& hub = *hub_;
+  bool took = false;
+  // Own frames taken by the previous call are released only now, so that what a caller took stays
+  // valid until it calls again.
+  if (own_next_ != 0 && own_next_ == own_.size()) {
+    own_.clear();
+    if (own_.capacity() > 64) own_.shrink_to_fit();
+    own_next_ = 0;
+  }
+  bool full = false;
+  while (own_next_ < own_.size()) {
+    if (!visit(own_[own_next_])) {
+      full = true;
+      break;
+    }
+    ++own_next_;
+    took = true;
+  }
+  std::uint64_t const from = cursor_;
+  std::uint64_t const end = hub.log_end();
+  while (!full && cursor_ < end) {
+    auto const& e = hub.log_[static_cast<std::size_t>(cursor_ - hub.log_first_)];
+    if (!e.announce_only || announce_types) {
+      if (!visit(e.data)) break;
+      took = true;
+    }
+    ++cursor_;
+  }
+  if (took) active_tick_ = hub.tick_;
+  if (cursor_ != from) hub.moved(*this, from);
+}
+
+}  // namespace sse::serve
+
+#endif

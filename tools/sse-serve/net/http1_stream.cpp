@@ -1,0 +1,249 @@
+#include "net/http1_stream.hpp"
+
+#include <algorithm>
+#include <boost/asio/post.hpp>
+#include <boost/beast/core/bind_handler.hpp>
+#include <cstdio>
+#include <utility>
+
+namespace sse::serve {
+
+namespace asio = boost::asio;
+using boost::system::error_code;
+
+namespace {
+
+// One write carries at most this much (a client that is far behind still gets its backlog in
+// big writes, but the loop turns over now and then) ...
+constexpr std::size_t max_write_bytes = std::size_t{256} << 10;
+// ... and frames from this size on are sent by reference instead of being copied.
+constexpr std::size_t large_frame = std::size_t{16} << 10;
+// Each large frame may split a run of small ones: at most 2 buffers each, plus the head, stays
+// under the 64 buffers Asio gathers into one writev.
+constexpr std::size_t max_large_frames = 24;
+// A copy buffer this big is given back after the write.
+constexpr std::size_t keep_out_capacity = std::size_t{64} << 10;
+
+// A view of the buffers the write in flight has left: Asio copies the buffer sequence into each
+// operation, and a view costs no allocation where a std::vector copy would.
+struct buffer_view {
+  using value_type = asio::const_buffer;
+  using const_iterator = asio::const_buffer const*;
+  const_iterator first;
+  const_iterator last;
+  const_iterator begin() const noexcept { return first; }
+  const_iterator end() const noexcept { return last; }
+};
+
+bool is_small(frame const& f) noexcept {
+  return f->payload().size() < large_frame;
+}
+
+}  // namespace
+
+std::string http1_stream_head(http_config const& config, bool chunked) {
+  std::string h = "HTTP/1.1 200 OK\r\n";
+  h += "Content-Type: text/event-stream\r\n";
+  h += "Cache-Control: no-cache, no-transform\r\n";
+  h += "X-Accel-Buffering: no\r\n";
+  h += chunked ? "Connection: keep-alive\r\nTransfer-Encoding: chunked\r\n"
+               : "Connection: close\r\n";
+  if (config.cors) {
+    h += "Access-Control-Allow-Origin: " + *config.cors + "\r\n";
+    if (*config.cors != "*") h += "Vary: Origin\r\n";
+  }
+  for (auto const& [name, value] : config.headers)
+    h.append(name).append(": ").append(value).append("\r\n");
+  h += "\r\n";
+  return h;
+}
+
+void append_chunk(std::string& out, std::string_view payload) {
+  char size[24];
+  int n = std::snprintf(size, sizeof size, "%zx\r\n", payload.size());
+  out.append(size, static_cast<std::size_t>(n)).append(payload).append("\r\n");
+}
+
+http1_stream::http1_stream(asio::ip::tcp::socket socket, stream_context& ctx, bool chunked,
+                           std::string peer)
+    : event_stream(ctx, std::move(peer)), socket_(std::move(socket)), chunked_(chunked) {}
+
+http1_stream::~http1_stream() = default;
+
+void http1_stream::start() {
+  error_code ignored;
+  socket_.non_blocking(true, ignored);  // for the read_some that tells data from end of file
+  head_ = http1_stream_head(ctx_.config, chunked_);
+  std::string opening =
+      event_stream::opening(ctx_.hub.retry() ? ctx_.hub.retry() : ctx_.config.retry);
+  if (chunked_) {
+    append_chunk(head_, opening);
+  } else {
+    head_ += opening;
+  }
+  write_more();
+  watch();
+}
+
+void http1_stream::wake() {
+  auto self = shared_from_this();  // a write that fails at once closes this stream
+  if (!writing_) write_more();
+}
+
+void http1_stream::write_more() {
+  if (closed_ || writing_) return;
+  batch_.clear();
+  std::size_t bytes = 0;
+  std::size_t large = 0;
+  take([&](frame const& f) {
+    std::size_t const size = f->payload().size();
+    if (!batch_.empty() && (bytes + size > max_write_bytes || large == max_large_frames))
+      return false;
+    if (!is_small(f)) ++large;
+    batch_.push_back(&f);
+    bytes += size;
+    return true;
+  });
+  if (batch_.empty()) {
+    if (!head_.empty()) {
+      buffers_.assign(1, asio::buffer(head_));
+      send();
+    } else if (finished()) {
+      finish();
+    } else {
+      wait();
+    }
+    return;
+  }
+  build(batch_);
+  batch_.clear();
+  if (batch_.capacity() > 256) batch_.shrink_to_fit();
+  send();
+}
+
+void http1_stream::build(std::vector<frame const*> const& batch) {
+  buffers_.clear();
+  held_.clear();
+  out_.clear();
+  if (!head_.empty()) buffers_.push_back(asio::buffer(head_));
+  auto wire = [this](frame const& f) {
+    std::string_view bytes = chunked_ ? f->chunked() : f->payload();
+    return asio::const_buffer(bytes.data(), bytes.size());
+  };
+  if (batch.size() == 1) {  // a client that keeps up: the shared bytes as they are
+    held_.push_back(*batch.front());
+    buffers_.push_back(wire(*batch.front()));
+    return;
+  }
+  // Reserved up front so the views taken below stay valid while out_ fills.
+  std::size_t copy = 0;
+  std::size_t runs = 0;
+  bool in_run = false;
+  for (frame const* f : batch) {
+    bool const small = is_small(*f);
+    if (small) copy += (*f)->payload().size();
+    if (small && !in_run) ++runs;
+    in_run = small;
+  }
+  out_.reserve(copy + runs * 24);
+  for (std::size_t i = 0; i < batch.size();) {
+    if (!is_small(*batch[i])) {
+      held_.push_back(*batch[i]);
+      buffers_.push_back(wire(*batch[i]));
+      ++i;
+      continue;
+    }
+    // A run of small frames becomes one chunk.
+    std::size_t j = i;
+    std::size_t size = 0;
+    for (; j < batch.size() && is_small(*batch[j]); ++j) size += (*batch[j])->payload().size();
+    std::size_t const start = out_.size();
+    if (chunked_) {
+      char head[24];
+      int n = std::snprintf(head, sizeof head, "%zx\r\n", size);
+      out_.append(head, static_cast<std::size_t>(n));
+    }
+    for (; i < j; ++i) out_.append((*batch[i])->payload());
+    if (chunked_) out_.append("\r\n");
+    buffers_.push_back(asio::const_buffer(out_.data() + start, out_.size() - start));
+  }
+}
+
+void http1_stream::send() {
+  writing_ = true;
+  ++writes_;
+  buffer_view view{buffers_.data(), buffers_.data() + buffers_.size()};
+  socket_.async_write_some(
+      view, boost::beast::bind_front_handler(&http1_stream::on_write, shared_from_this()));
+}
+
+void http1_stream::on_write(error_code ec, std::size_t bytes) {
+  writing_ = false;
+  // Closed meanwhile (dropped, or the client left): nothing more to do.
+  if (closed_) return;
+  if (ec) {
+    close(ec == asio::error::operation_aborted ? "closed" : "write failed");
+    return;
+  }
+  progressed(bytes);
+  std::size_t done = 0;
+  while (done < buffers_.size() && bytes >= buffers_[done].size()) bytes -= buffers_[done++].size();
+  if (done < buffers_.size()) buffers_[done] += bytes;
+  buffers_.erase(buffers_.begin(), buffers_.begin() + static_cast<std::ptrdiff_t>(done));
+  if (!buffers_.empty()) {  // a partial write: the rest first
+    send();
+    return;
+  }
+  if (finishing_) {
+    close("ended");
+    return;
+  }
+  if (!head_.empty()) std::string().swap(head_);
+  held_.clear();
+  out_.clear();
+  if (out_.capacity() > keep_out_capacity) std::string().swap(out_);
+  write_more();
+}
+
+void http1_stream::finish() {
+  // Everything is delivered: finish the body so the client sees a clean end, then close.
+  if (!chunked_) {
+    close("ended");
+    return;
+  }
+  finishing_ = true;
+  buffers_.assign(1, asio::buffer(http1_last_chunk.data(), http1_last_chunk.size()));
+  send();
+}
+
+void http1_stream::watch() {
+  socket_.async_wait(
+      asio::ip::tcp::socket::wait_read,
+      boost::beast::bind_front_handler(&http1_stream::on_readable, shared_from_this()));
+}
+
+void http1_stream::on_readable(error_code ec) {
+  if (ec || closed_) return;
+  // A streaming client sends nothing more: data is ignored, end of file means it went away.
+  char sink[512];
+  error_code read_ec;
+  std::size_t n = socket_.read_some(asio::buffer(sink), read_ec);
+  if (read_ec == asio::error::would_block || read_ec == asio::error::try_again ||
+      (!read_ec && n > 0)) {
+    watch();
+    return;
+  }
+  close("client closed the connection");
+}
+
+void http1_stream::close(std::string_view reason) {
+  if (closed_) return;
+  closed_ = true;
+  error_code ignored;
+  socket_.shutdown(asio::ip::tcp::socket::shutdown_both, ignored);
+  socket_.close(ignored);
+  // The buffers of a write in flight stay until its handler runs (it completes as aborted).
+  closed(reason);
+}
+
+}  // namespace sse::serve

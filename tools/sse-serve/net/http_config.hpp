@@ -1,0 +1,28 @@
+// What the HTTP side of sse-serve needs to know, taken from the command line by the server.
+#ifndef SSE_SERVE_NET_HTTP_CONFIG_HPP
+#define SSE_SERVE_NET_HTTP_CONFIG_HPP
+
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace sse::serve {
+
+struct http_config {
+  std::string path = "/events";                              // the stream's URL path
+  std::optional<std::string> cors;                           // Access-Control-Allow-Origin
+  std::vector<std::pair<std::string, std::string>> headers;  // extra response headers
+  std::optional<std::uint64_t> retry;                        // retry: at the start of each stream
+  std::size_t max_clients = 0;                               // 0: no limit
+  std::size_t backlog = 0;        // held events a client without Last-Event-ID gets first
+  double request_timeout = 10.0;  // seconds for a whole request head
+  bool verbose = false;
+  bool quiet = false;
+};
+
+}  // namespace sse::serve
+
+#endif

@@ -1,0 +1,309 @@
+#include "net/http_session.hpp"
+
+#include <boost/asio/write.hpp>
+#include <boost/beast/core/bind_handler.hpp>
+#include <boost/beast/http/error.hpp>
+#include <boost/beast/http/read.hpp>
+#include <boost/beast/http/write.hpp>
+#include <cctype>
+#include <chrono>
+#include <utility>
+
+#include "common/diagnostics.hpp"
+#include "common/endpoint.hpp"
+#include "net/http1_stream.hpp"
+#include "net/url_query.hpp"
+
+namespace sse::serve {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace http = beast::http;
+using boost::system::error_code;
+
+namespace {
+
+std::string_view sv(beast::string_view s) {
+  return std::string_view(s.data(), s.size());
+}
+beast::string_view bsv(std::string_view s) {
+  return beast::string_view(s.data(), s.size());
+}
+
+std::string peer_name(asio::ip::tcp::socket const& s) {
+  error_code ec;
+  auto ep = s.remote_endpoint(ec);
+  if (ec) return "?";
+  return tools::host_port(ep.address().to_string(), ep.port());
+}
+
+std::string_view trim(std::string_view s) {
+  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
+  return s;
+}
+
+bool iequals(std::string_view a, std::string_view b) {
+  if (a.size() != b.size()) return false;
+  for (std::size_t i = 0; i < a.size(); ++i) {
+    if (std::tolower(static_cast<unsigned char>(a[i])) !=
+        std::tolower(static_cast<unsigned char>(b[i]))) {
+      return false;
+    }
+  }
+  return true;
+}
+
+constexpr std::string_view text_plain = "text/plain; charset=utf-8";
+
+}  // namespace
+
+bool accepts_event_stream(std::string_view accept) {
+  constexpr auto npos = std::string_view::npos;
+  while (!accept.empty()) {
+    std::size_t const comma = accept.find(',');
+    std::string_view range = accept.substr(0, comma);
+    accept = comma == npos ? std::string_view() : accept.substr(comma + 1);
+    std::size_t semi = range.find(';');
+    if (!iequals(trim(range.substr(0, semi)), "text/event-stream")) continue;
+    bool refused = false;  // "q=0" means "not acceptable"
+    while (semi != npos) {
+      range.remove_prefix(semi + 1);
+      semi = range.find(';');
+      std::string_view param = trim(range.substr(0, semi));
+      if (param.size() >= 2 && (param[0] == 'q' || param[0] == 'Q') && param[1] == '=') {
+        refused = param.substr(2).find_first_not_of("0.") == npos;
+      }
+    }
+    if (!refused) return true;
+  }
+  return false;
+}
+
+http_session::http_session(asio::ip::tcp::socket socket, stream_context& ctx)
+    : stream_(std::move(socket)), ctx_(ctx) {
+  peer_ = peer_name(stream_.socket());
+}
+
+void http_session::start() {
+  read_request();
+}
+
+void http_session::read_request() {
+  parser_.emplace();
+  parser_->header_limit(max_request_head);
+  parser_->body_limit(max_request_body);
+  stream_.expires_after(std::chrono::duration_cast<std::chrono::steady_clock::duration>(
+      std::chrono::duration<double>(ctx_.config.request_timeout)));
+  http::async_read(stream_, buffer_, *parser_,
+                   beast::bind_front_handler(&http_session::on_read, shared_from_this()));
+}
+
+void http_session::on_read(error_code ec, std::size_t) {
+  if (ec == http::error::end_of_stream || ec == beast::error::timeout ||
+      ec == asio::error::operation_aborted || ec == asio::error::connection_reset ||
+      ec == asio::error::eof) {
+    error_code ignored;
+    stream_.socket().shutdown(asio::ip::tcp::socket::shutdown_both, ignored);
+    stream_.close();
+    return;
+  }
+  if (ec == http::error::header_limit) {
+    respond(431, text_plain, "request header fields too large\n", false, false);
+    return;
+  }
+  if (ec == http::error::body_limit) {
+    respond(413, text_plain, "request body too large\n", false, false);
+    return;
+  }
+  if (ec) {
+    respond(400, text_plain, "bad request: " + ec.message() + "\n", false, false);
+    return;
+  }
+  request req = parser_->release();
+  parser_.reset();
+  handle(req);
+}
+
+void http_session::handle(request const& req) {
+  std::string_view target = sv(req.target());
+  std::string_view path = target.substr(0, target.find('?'));
+  std::string_view query =
+      path.size() < target.size() ? target.substr(path.size() + 1) : std::string_view();
+  http::verb method = req.method();
+  bool head = method == http::verb::head;
+  bool keep_alive = req.keep_alive();
+  auto const& c = ctx_.config;
+
+  if (path == c.path) {
+    if (method == http::verb::options) {
+      // The CORS preflight: EventSource with custom headers (or fetch) asks before a GET.
+      if (c.cors) {
+        respond(204, {}, {}, false, keep_alive,
+                {{"Access-Control-Allow-Origin", *c.cors},
+                 {"Access-Control-Allow-Methods", "GET, HEAD, OPTIONS"},
+                 {"Access-Control-Allow-Headers", "Last-Event-ID, Cache-Control, Accept"},
+                 {"Access-Control-Max-Age", "86400"},
+                 {"Allow", "GET, HEAD, OPTIONS"}});
+      } else {
+        respond(204, {}, {}, false, keep_alive, {{"Allow", "GET, HEAD, OPTIONS"}});
+      }
+      return;
+    }
+    if (method != http::verb::get && !head) {
+      respond(405, text_plain, "method not allowed\n", false, keep_alive,
+              {{"Allow", "GET, HEAD, OPTIONS"}});
+      return;
+    }
+    handle_stream(req, query);
+    return;
+  }
+
+  if (path == "/" || path == "/index.html") {
+    if (method != http::verb::get && !head) {
+      respond(405, text_plain, "method not allowed\n", false, keep_alive, {{"Allow", "GET, HEAD"}});
+      return;
+    }
+    respond(200, "text/html; charset=utf-8", ctx_.page, head, keep_alive,
+            {{"Cache-Control", "no-cache"},
+             {"Content-Security-Policy",
+              "default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; "
+              "connect-src 'self'; img-src data:"},
+             {"X-Content-Type-Options", "nosniff"}});
+    return;
+  }
+
+  respond(404, text_plain, "not found; the event stream is " + c.path + "\n", head, keep_alive);
+}
+
+void http_session::handle_stream(request const& req, std::string_view query) {
+  bool const head = req.method() == http::verb::head;
+  if (ctx_.state == stopping::end_of_input) {
+    // The spec's "stop reconnecting" for an EventSource: the stream has ended for good.
+    respond(204, {}, {}, false, false);
+    return;
+  }
+  if (ctx_.state == stopping::shutdown) {
+    turn_away(req, "shutting down");
+    return;
+  }
+  if (head) {
+    write_raw(http1_stream_head(ctx_.config, req.version() >= 11), req.keep_alive());
+    return;
+  }
+  if (ctx_.config.max_clients != 0 && ctx_.hub.clients() >= ctx_.config.max_clients) {
+    turn_away(req, "too many clients");
+    return;
+  }
+  start_stream(req, query);
+}
+
+void http_session::turn_away(request const& req, char const* why) {
+  if (ctx_.config.verbose) tools::info("client " + peer_ + " turned away: " + why);
+  auto accept = req.find(http::field::accept);
+  if (accept != req.end() && accepts_event_stream(sv(accept->value()))) {
+    // EventSource gives up for good on any status but 200: a stream that ends at once, with a
+    // reconnection time, brings it back later instead.
+    bool chunked = req.version() >= 11;
+    std::string bytes = http1_stream_head(ctx_.config, chunked);
+    std::string payload =
+        event_stream::turn_away(ctx_.hub.retry() ? ctx_.hub.retry() : ctx_.config.retry);
+    if (chunked) {
+      append_chunk(bytes, payload);
+      bytes += http1_last_chunk;
+    } else {
+      bytes += payload;
+    }
+    write_raw(std::move(bytes), false);
+    return;
+  }
+  respond(503, text_plain, std::string(why) + "; try again later\n", false, false,
+          {{"Retry-After", "5"}});
+}
+
+void http_session::start_stream(request const& req, std::string_view query) {
+  auto const& c = ctx_.config;
+  // Last-Event-ID: the header a reconnecting EventSource sends wins over ?lastEventId=, which
+  // only a page's first request can carry.
+  std::optional<std::string> last_id;
+  if (auto it = req.find("Last-Event-ID"); it != req.end()) {
+    last_id.emplace(sv(it->value()));
+  } else if (auto q = query_parameter(query, "lastEventId")) {
+    last_id = std::move(q);
+  }
+
+  stream_.expires_never();
+  auto stream =
+      std::make_shared<http1_stream>(stream_.release_socket(), ctx_, req.version() >= 11, peer_);
+  stream->announce_types = query_parameter(query, "types") == std::optional<std::string>("1");
+  attach_result r = ctx_.hub.attach(stream, last_id, c.backlog);
+  if (c.verbose) {
+    char const* how = r == attach_result::replayed ? ", resuming after id "
+                      : r == attach_result::reset  ? ", reset: unknown or expired id "
+                                                   : "";
+    tools::info("client " + peer_ + " connected" + how + (*how ? *last_id : std::string()) + " (" +
+                std::to_string(ctx_.hub.clients()) + " clients)");
+  }
+  stream->start();
+}
+
+void http_session::respond(unsigned status, std::string_view content_type, std::string body,
+                           bool head_only, bool keep_alive, header_list extra) {
+  auto res = std::make_shared<http::response<http::string_body>>();
+  res->result(status);
+  res->version(11);
+  res->set(http::field::server, "sse-serve");
+  if (!content_type.empty()) res->set(http::field::content_type, bsv(content_type));
+  for (auto const& [name, value] : extra) res->set(bsv(name), bsv(value));
+  res->keep_alive(keep_alive);
+  std::size_t length = body.size();
+  if (!head_only) res->body() = std::move(body);
+  if (status != 204) res->content_length(length);
+  response_ = res;
+  http::async_write(
+      stream_, *res,
+      beast::bind_front_handler(&http_session::on_written, shared_from_this(), keep_alive));
+}
+
+void http_session::write_raw(std::string bytes, bool keep_alive) {
+  auto owned = std::make_shared<std::string>(std::move(bytes));
+  response_ = owned;
+  asio::async_write(
+      stream_, asio::buffer(*owned),
+      beast::bind_front_handler(&http_session::on_written, shared_from_this(), keep_alive));
+}
+
+void http_session::on_written(bool keep_alive, error_code ec, std::size_t) {
+  response_.reset();
+  if (!ec && keep_alive && ctx_.state == stopping::no) {
+    read_request();
+    return;
+  }
+  linger_close();
+}
+
+void http_session::linger_close() {
+  // Closing with unread request bytes would send a reset that can destroy the response before
+  // the client reads it (e.g. a 431 for a huge head): end our side, then drain until the client
+  // closes or a short deadline passes.
+  error_code ignored;
+  stream_.socket().shutdown(asio::ip::tcp::socket::shutdown_send, ignored);
+  // One deadline for the whole drain: a client trickling bytes must not keep the socket forever.
+  stream_.expires_after(std::chrono::seconds(2));
+  buffer_.clear();
+  drain();
+}
+
+void http_session::drain() {
+  stream_.async_read_some(buffer_.prepare(4096),
+                          [self = shared_from_this()](error_code ec, std::size_t) {
+                            if (ec) {
+                              self->stream_.close();
+                              return;
+                            }
+                            self->buffer_.clear();
+                            self->drain();
+                          });
+}
+
+}  // namespace sse::serve

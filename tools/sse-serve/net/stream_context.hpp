@@ -1,0 +1,34 @@
+// What every connection of one server shares: the hub, the HTTP settings, the page, and the count
+// of open streams that shutdown waits for. Used on the one io_context thread only.
+#ifndef SSE_SERVE_NET_STREAM_CONTEXT_HPP
+#define SSE_SERVE_NET_STREAM_CONTEXT_HPP
+
+#include <cstddef>
+#include <functional>
+#include <string>
+
+#include "hub/event_hub.hpp"
+#include "net/http_config.hpp"
+
+namespace sse::serve {
+
+// Why the server is ending, as requests arriving meanwhile are answered.
+enum class stopping { no, end_of_input, shutdown };
+
+struct stream_context {
+  event_hub& hub;
+  http_config const& config;
+  std::string page;  // the HTML page with the stream's relative URL filled in
+  stopping state = stopping::no;
+  std::size_t open_streams = 0;
+  std::function<void()> on_streams_closed;  // called when open_streams drops to 0
+
+  void stream_opened() noexcept { ++open_streams; }
+  void stream_closed() {
+    if (--open_streams == 0 && on_streams_closed) on_streams_closed();
+  }
+};
+
+}  // namespace sse::serve
+
+#endif

@@ -1,0 +1,54 @@
+#include "sources/counter_source.hpp"
+
+#include <algorithm>
+
+namespace sse::serve {
+
+counter_source::counter_source(boost::asio::io_context& ioc, event_hub& hub,
+                               double interval_seconds, std::string event_type)
+    : timer_(ioc),
+      hub_(hub),
+      interval_(std::max(std::chrono::steady_clock::duration(1),
+                         std::chrono::duration_cast<std::chrono::steady_clock::duration>(
+                             std::chrono::duration<double>(interval_seconds)))),
+      event_type_(std::move(event_type)) {}
+
+void counter_source::start(std::function<void()>) {
+  // The counter never runs out, so on_end is never called.
+  timer_.expires_after(interval_);
+  arm();
+}
+
+void counter_source::arm() {
+  timer_.async_wait([this](boost::system::error_code ec) {
+    if (ec || stopped_) return;
+    if (hub_.throttled()) {
+      hub_.when_unthrottled([this] {
+        if (stopped_) return;
+        emit();
+        timer_.expires_after(interval_);  // from now: the ticks missed while waiting are skipped
+        arm();
+      });
+      return;
+    }
+    emit();
+    // From the previous deadline, not from now, so the rate does not drift.
+    timer_.expires_at(timer_.expiry() + interval_);
+    arm();
+  });
+}
+
+void counter_source::emit() {
+  source_event ev;
+  ev.data = std::to_string(++count_);
+  ev.type = event_type_;
+  hub_.publish(ev);
+  hub_.flush();
+}
+
+void counter_source::stop() {
+  stopped_ = true;
+  timer_.cancel();
+}
+
+}  // namespace sse::serve

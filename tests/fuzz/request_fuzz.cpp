@@ -71,12 +71,14 @@ extern "C" int LLVMFuzzerTestOneInput(std::uint8_t const* data, std::size_t size
     if (loop != nullptr) asio::post(*loop, std::move(f));
   });
   if ((data[0] & 8) != 0)
-    hub.publish(sse::serve::source_event{"held", "", std::nullopt, std::nullopt});
+    hub.publish(sse::serve::source_event{"held", "", std::nullopt, std::nullopt,
+                                         (data[0] & 128) != 0 ? "t" : ""});
   sse::serve::stopping state = (data[0] & 16) != 0   ? sse::serve::stopping::end_of_input
                                : (data[0] & 32) != 0 ? sse::serve::stopping::shutdown
                                                      : sse::serve::stopping::no;
   if (state != sse::serve::stopping::no) hub.end("fuzz");
-  sse::serve::stream_context ctx{hub, config, "<!doctype html><title>page</title>", state, 0, {}};
+  sse::serve::stream_context ctx(hub, config, "<!doctype html><title>page</title>");
+  ctx.state = state;
 
   std::string received;
   bool done = false;

@@ -5,6 +5,8 @@
 #include <cstdlib>
 #include <sse/version.hpp>
 
+#include "hub/event_hub.hpp"
+
 namespace sse::serve {
 namespace {
 
@@ -87,6 +89,17 @@ void add_serve_options(CLI::App& app, options& o) {
           },
           ""))
       ->option_text("TYPE");
+  app.add_option("--topic", o.topic,
+                 "Topic of stdin and counter events (clients may follow topics)")
+      ->check(CLI::Validator(
+          [](std::string const& t) {
+            std::string problem = topic_problem(t);
+            return problem.empty() ? problem : problem + ", got '" + t + "'";
+          },
+          ""))
+      ->option_text("NAME");
+  auto* no_stdin = app.add_flag("--no-stdin", o.no_stdin,
+                                "Do not read standard input (serve HTTP publishers only)");
   app.add_option("--max-line", o.max_line,
                  "Longest stdin line accepted, in bytes (K, M suffixes); longer ones are skipped")
       ->transform(CLI::AsSizeValue(false))
@@ -133,8 +146,10 @@ void add_serve_options(CLI::App& app, options& o) {
       ->capture_default_str()
       ->check(seconds(false));
 
+  app.add_flag("--metrics", o.metrics, "Serve Prometheus metrics at GET /metrics");
   app.add_flag("--exit-on-eof", o.exit_on_eof,
-               "At the end of stdin, deliver everything, end the streams and exit");
+               "At the end of stdin, deliver everything, end the streams and exit")
+      ->excludes(no_stdin);
   app.add_option("--shutdown-grace", o.shutdown_grace,
                  "Seconds slow clients get to take their last events when the streams end")
       ->capture_default_str()

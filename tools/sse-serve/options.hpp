@@ -25,6 +25,8 @@ struct options {
   double interval = 1.0;  // seconds between counter events
   input_format format = input_format::lines;
   std::string event_type;  // empty: the default type ("message")
+  std::string topic;       // of stdin and counter events; empty: none
+  bool no_stdin = false;   // serve HTTP publishers only
   std::size_t max_line = std::size_t{1} << 20;
 
   std::size_t history = 1000;
@@ -41,6 +43,7 @@ struct options {
   double stall_timeout = 10.0;  // seconds a client may take nothing before it is dropped; 0: never
   double request_timeout = 10.0;  // seconds a client has to send a whole request head
 
+  bool metrics = false;  // GET /metrics
   bool exit_on_eof = false;
   double shutdown_grace = 3.0;  // seconds slow clients get to take their last bytes at the end
   bool quiet = false;

@@ -45,6 +45,7 @@ http_config http_config_of(options const& o) {
   c.max_clients = o.max_clients;
   c.backlog = o.backlog;
   c.request_timeout = o.request_timeout;
+  c.metrics = o.metrics;
   c.verbose = o.verbose;
   c.quiet = o.quiet;
   return c;
@@ -78,6 +79,7 @@ input_config input_config_of(options const& o) {
   input_config c;
   c.format = o.format;
   c.event_type = o.event_type;
+  c.topic = o.topic;
   c.max_line = o.max_line;
   return c;
 }
@@ -90,7 +92,7 @@ server::server(options const& opts)
       history_(opts.history, opts.history_bytes),
       hub_(history_, hub_config_of(opts, tick_period_of(opts)),
            [this](std::function<void()> f) { asio::post(ioc_, std::move(f)); }),
-      ctx_{hub_, http_, render_page(opts.path), stopping::no, 0, {}},
+      ctx_(hub_, http_, render_page(opts.path)),
       listener_(ioc_, ctx_),
       signals_(ioc_, SIGINT, SIGTERM),
       tick_timer_(ioc_),
@@ -133,14 +135,15 @@ int server::run() {
     return static_cast<int>(exit_status::failure);
   }
   if (opts_.counter) {
-    source_ = std::make_unique<counter_source>(ioc_, hub_, opts_.interval, opts_.event_type);
-  } else {
+    source_ =
+        std::make_unique<counter_source>(ioc_, hub_, opts_.interval, opts_.event_type, opts_.topic);
+  } else if (!opts_.no_stdin) {
     source_ = std::make_unique<stdin_source>(ioc_, hub_, input_config_of(opts_), opts_.quiet);
   }
 
   wait_signal();
   schedule_tick();
-  source_->start([this] { on_input_end(); });
+  if (source_) source_->start([this] { on_input_end(); });
   listener_.start();
   if (!opts_.quiet) tools::info("listening on " + url_of(listener_.local_endpoint()));
 
@@ -194,7 +197,7 @@ void server::shutdown(stopping why) {
   // At the end of input the server still answers while it waits, so a client that reconnects
   // meanwhile gets 204 (stop reconnecting); a signal stops accepting at once.
   if (why == stopping::shutdown) listener_.stop();
-  source_->stop();
+  if (source_) source_->stop();
   ctx_.on_streams_closed = [this] { ioc_.stop(); };
   hub_.end(why == stopping::shutdown ? "shutdown" : "eof");
   if (ctx_.open_streams == 0) {

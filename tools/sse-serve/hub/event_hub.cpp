@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <charconv>
 #include <nlohmann/json.hpp>
+#include <sse/encoder.hpp>
 #include <utility>
 
 namespace sse::serve {
@@ -26,24 +27,46 @@ std::string json_text(nlohmann::ordered_json const& j) {
 
 }  // namespace
 
+std::string topic_problem(std::string_view name) {
+  if (name.empty()) return "a topic name cannot be empty";
+  if (name.size() > 200) return "a topic name is at most 200 bytes";
+  if (!sse::is_valid_utf8(name)) return "a topic name must be valid UTF-8";
+  for (std::size_t i = 0; i < name.size(); ++i) {
+    auto const c = static_cast<unsigned char>(name[i]);
+    if (c == '/') return "a topic name cannot contain '/'";
+    if (c < 0x20 || c == 0x7F) return "a topic name cannot contain control characters";
+    // U+0080..U+009F (C1 controls) are 0xC2 0x80..0x9F in UTF-8.
+    if (c == 0xC2 && i + 1 < name.size() && static_cast<unsigned char>(name[i + 1]) < 0xA0) {
+      return "a topic name cannot contain control characters";
+    }
+  }
+  return {};
+}
+
 // --- subscriber ---
 
 bool subscriber::has_pending() const noexcept {
   if (hub_ == nullptr) return false;
   if (own_next_ < own_.size()) return true;
   for (std::uint64_t i = cursor_; i < hub_->log_end(); ++i) {
-    if (!hub_->log_[static_cast<std::size_t>(i - hub_->log_first_)].announce_only ||
-        announce_types) {
+    if (hub_->matches(*this, hub_->log_[static_cast<std::size_t>(i - hub_->log_first_)]))
       return true;
-    }
   }
   return false;
 }
 
 void subscriber::wait() {
   if (hub_ == nullptr || waiting_index_ != none) return;
-  waiting_index_ = hub_->waiting_.size();
-  hub_->waiting_.push_back(this);
+  // One topic: only its events wake it. Every topic, or several: any event does.
+  waiting_on_ = topics_.size() == 1 ? topics_.front() : no_topic;
+  auto& list = hub_->waiting_list(waiting_on_);
+  waiting_index_ = list.size();
+  list.push_back(this);
+}
+
+void subscriber::progressed(std::size_t n) noexcept {
+  progress_ += n;
+  if (hub_ != nullptr) hub_->counters_.bytes_delivered += n;
 }
 
 bool subscriber::finished() const noexcept {
@@ -57,12 +80,57 @@ event_hub::event_hub(history& h, hub_config const& config, scheduler defer)
   std::string bytes;
   sse::encode_comment(bytes, "ping");
   ping_ = make_frame(bytes);
+  topics_.emplace_back();  // no_topic
+  topics_.front().published = true;
 }
 
-void event_hub::append(frame f, bool announce_only) {
-  std::uint64_t const size = f->payload().size();
-  log_.push_back(log_entry{std::move(f), log_offset_, announce_only});
+bool event_hub::matches(subscriber const& s, log_entry const& e) const noexcept {
+  switch (e.kind) {
+    case entry_kind::event:
+      return s.topics_.empty() || s.follows(e.event.topic);
+    case entry_kind::control:
+      return true;
+    case entry_kind::announce:
+      return s.announce_types;
+  }
+  return true;
+}
+
+topic_id event_hub::intern(std::string_view name) {
+  if (auto it = topic_ids_.find(std::string(name)); it != topic_ids_.end()) return it->second;
+  topic_id t;
+  if (!free_topics_.empty()) {
+    t = free_topics_.back();
+    free_topics_.pop_back();
+  } else {
+    t = static_cast<topic_id>(topics_.size());
+    topics_.emplace_back();
+  }
+  topics_[t].name.assign(name);
+  topic_ids_.emplace(std::string(name), t);
+  return t;
+}
+
+void event_hub::release(topic_id t) {
+  topic_state& state = topics_[t];
+  if (t == no_topic || state.followers != 0 || state.published) return;
+  // Nothing in the log or the history refers to it, so the id can be used again.
+  topic_ids_.erase(state.name);
+  state = topic_state{};
+  free_topics_.push_back(t);
+}
+
+void event_hub::append(held_event ev, entry_kind kind) {
+  std::uint64_t const size = ev.data->payload().size();
+  topic_id const t = ev.topic;
+  log_.push_back(log_entry{std::move(ev), log_offset_, kind});
   log_offset_ += size;
+  if (kind != entry_kind::event) {
+    everyone_dirty_ = true;
+  } else if (t != no_topic && !topics_[t].dirty) {
+    topics_[t].dirty = true;
+    dirty_topics_.push_back(t);
+  }
 }
 
 std::uint64_t event_hub::offset_of(std::uint64_t index) const noexcept {
@@ -79,7 +147,7 @@ std::uint64_t event_hub::log_bytes() const noexcept {
   return log_.empty() ? 0 : log_offset_ - log_.front().offset;
 }
 
-sse::encode_error event_hub::publish(source_event const& ev) {
+sse::encode_error event_hub::publish(source_event const& ev, event_source_kind source) {
   if (ended_) return sse::encode_error::none;
   std::uint64_t seq = seq_ + 1;
   std::string id = ev.id ? *ev.id : std::to_string(seq);
@@ -93,13 +161,23 @@ sse::encode_error event_hub::publish(source_event const& ev) {
   if (sse::encode_error e = sse::encode(scratch_, out); e != sse::encode_error::none) return e;
 
   if (!out.type.empty()) announce(ev.type);
+  held_event held;
+  held.data = make_frame(scratch_);
+  if (!ev.topic.empty()) {
+    held.topic = intern(ev.topic);
+    topics_[held.topic].published = true;
+    sse::event hint;
+    hint.type = topic_event_type;
+    hint.data = ev.topic;
+    held.hint = encoded(hint);
+  }
   seq_ = seq;
   if (ev.id) auto_ids_only_ = false;
   if (ev.retry) retry_ = ev.retry;
   last_id_ = id;
-  frame f = make_frame(scratch_);
-  history_.append(seq, std::move(id), f);
-  append(std::move(f));
+  ++counters_.published[static_cast<std::size_t>(source)];
+  history_.append(seq, std::move(id), held);
+  append(std::move(held), entry_kind::event);
   return sse::encode_error::none;
 }
 
@@ -107,24 +185,35 @@ void event_hub::publish_retry(std::uint64_t milliseconds) {
   retry_ = milliseconds;
   scratch_.clear();
   sse::encode_retry(scratch_, milliseconds);
-  append(make_frame(scratch_));
+  append(held_event{make_frame(scratch_), {}, no_topic}, entry_kind::control);
 }
 
 void event_hub::flush() {
-  // Swapped out first: a subscriber woken here that takes everything parks itself again in the
-  // (now empty) waiting_ list.
   // Waiting subscribers have taken everything up to where the log ended when they parked: with
-  // nothing appended since the last flush, there is nothing to wake them for.
+  // nothing appended since the last flush, there is nothing to wake them for. A topic's list is
+  // woken only for events of that topic.
   if (log_end() != flushed_end_) {
     flushed_end_ = log_end();
-    wake_waiting();
+    wake_list(waiting_);
+    if (everyone_dirty_) {
+      for (topic_state& t : topics_) {
+        if (!t.waiting.empty()) wake_list(t.waiting);
+      }
+    } else {
+      for (topic_id t : dirty_topics_) wake_list(topics_[t].waiting);
+    }
   }
+  for (topic_id t : dirty_topics_) topics_[t].dirty = false;
+  dirty_topics_.clear();
+  everyone_dirty_ = false;
   if (log_offset_ - checked_at_ >= check_interval(config_)) check_backlog();
 }
 
-void event_hub::wake_waiting() {
+void event_hub::wake_list(std::vector<subscriber*>& list) {
+  // Swapped out first: a subscriber woken here that takes everything parks itself again in the
+  // (now empty) list.
   waking_.clear();
-  std::swap(waking_, waiting_);
+  std::swap(waking_, list);
   for (subscriber* s : waking_) s->waiting_index_ = subscriber::none;
   for (subscriber* s : waking_) {
     if (s->hub_ == this) s->wake();
@@ -174,10 +263,11 @@ void event_hub::moved(subscriber& s, std::uint64_t from) {
   if (!throttled_ || from != slowest_) return;
   if (slowest_count_ > 0) --slowest_count_;
   // Deferred: the caller may still hold frames it just took, which a check could trim away.
-  if (slowest_count_ == 0)
+  if (slowest_count_ == 0) {
     defer_([this] {
       if (throttled_) check_backlog();
     });
+  }
 }
 
 void event_hub::when_unthrottled(std::function<void()> f) {
@@ -219,7 +309,7 @@ void event_hub::announce(std::string const& type) {
   if (types_.size() >= max_announced_types) return;
   if (std::find(types_.begin(), types_.end(), type) != types_.end()) return;
   types_.push_back(type);
-  append(types_frame({type}), true);
+  append(held_event{types_frame({type}), {}, no_topic}, entry_kind::announce);
 }
 
 frame event_hub::types_frame(std::vector<std::string> const& types) const {
@@ -231,51 +321,77 @@ frame event_hub::types_frame(std::vector<std::string> const& types) const {
 }
 
 attach_result event_hub::attach(std::shared_ptr<subscriber> const& s,
-                                std::optional<std::string_view> last_event_id,
-                                std::size_t backlog) {
+                                std::optional<std::string_view> last_event_id, std::size_t backlog,
+                                std::vector<std::string> const& topics) {
   if (ended_) return attach_result::ended;
   subscriber& sub = *s;
   sub.hub_ = this;
   sub.cursor_ = log_end();
+  sub.hint_taken_ = false;
   sub.active_tick_ = tick_;
   sub.still_since_ = tick_;
   sub.seen_progress_ = sub.progress_;
   sub.ping_jitter_ = config_.ping_ticks >= 10 ? std::uniform_int_distribution<std::uint64_t>(
                                                     0, config_.ping_ticks / 10)(jitter_)
                                               : 0;
+  sub.topics_.clear();
+  for (std::string const& name : topics) {
+    topic_id t = intern(name);
+    if (sub.follows(t)) continue;
+    ++topics_[t].followers;
+    sub.topics_.push_back(t);
+  }
   if (sub.announce_types && !types_.empty()) sub.own_.push_back(types_frame(types_));
 
   attach_result result = attach_result::live;
-  auto keep = [&sub](std::vector<frame> frames) {
-    sub.own_.insert(sub.own_.end(), std::make_move_iterator(frames.begin()),
-                    std::make_move_iterator(frames.end()));
+  std::uint64_t replayed = 0;
+  auto keep = [&sub, &replayed](std::vector<held_event> const& events) {
+    for (held_event const& e : events) {
+      if (!sub.topics_.empty() && !sub.follows(e.topic)) continue;
+      if (sub.announce_types && e.hint) sub.own_.push_back(e.hint);
+      sub.own_.push_back(e.data);
+      ++replayed;
+    }
   };
   if (last_event_id && !last_event_id->empty() && *last_event_id != last_id_) {
-    if (auto frames = history_.after(*last_event_id)) {
-      keep(std::move(*frames));
+    if (auto events = history_.after(*last_event_id)) {
+      keep(*events);
       result = attach_result::replayed;
     } else {
       // The id is gone (or was never ours): say so, then send everything still held, so the
       // reset's count is exactly what was lost and the newest events show at once.
-      sub.own_.push_back(reset_frame(*last_event_id, history_.evicted_id()));
+      sub.own_.push_back(reset_frame(*last_event_id, history_.evicted_id(), !sub.topics_.empty()));
       keep(history_.last(history_.size()));
       result = attach_result::reset;
     }
   } else if (last_event_id && !last_event_id->empty()) {
     result = attach_result::replayed;  // already up to date: nothing to replay
   } else if (backlog > 0) {
-    keep(history_.last(backlog));
+    std::vector<held_event> recent = history_.last(history_.size());
+    std::size_t wanted = 0;
+    std::size_t first = recent.size();
+    while (first > 0 && wanted < backlog) {  // the newest `backlog` events of its topics
+      --first;
+      if (sub.topics_.empty() || sub.follows(recent[first].topic)) ++wanted;
+    }
+    recent.erase(recent.begin(), recent.begin() + static_cast<std::ptrdiff_t>(first));
+    keep(recent);
   }
+  if (result == attach_result::replayed && last_event_id) ++counters_.resumed_replayed;
+  if (result == attach_result::reset) ++counters_.resumed_reset;
+  counters_.events_delivered += replayed;
+  ++counters_.streams_opened;
   sub.hub_index_ = subscribers_.size();
   subscribers_.push_back(s);
   return result;
 }
 
 frame event_hub::reset_frame(std::string_view last_event_id,
-                             std::optional<std::string> const& position) const {
+                             std::optional<std::string> const& position, bool filtered) const {
   // Ids assigned by the hub are sequence numbers, so an id that is one of ours but no longer held
-  // tells exactly how many events the client will never see. Anything else (an id from an earlier
-  // run, a typo, a server restarted with a shorter history) is "unknown".
+  // tells exactly how many events the client will never see (for a client of some topics only,
+  // that they expired, but not how many of them were its own). Anything else (an id from an
+  // earlier run, a typo, a server restarted with a shorter history) is "unknown".
   nlohmann::ordered_json data = {{"reason", "unknown"}};
   std::uint64_t n = 0;
   char const* first = last_event_id.data();
@@ -284,7 +400,8 @@ frame event_hub::reset_frame(std::string_view last_event_id,
   std::uint64_t const first_held = history_.size() > 0 ? history_.oldest_seq() : seq_ + 1;
   if (auto_ids_only_ && ec == std::errc() && end == last && n >= 1 && n + 1 < first_held &&
       last_event_id.front() != '0') {
-    data = {{"reason", "expired"}, {"missed", first_held - 1 - n}};
+    data = {{"reason", "expired"}};
+    if (!filtered) data["missed"] = first_held - 1 - n;
   }
   std::string text = json_text(data);
   sse::event ev;
@@ -305,6 +422,11 @@ void event_hub::detach(subscriber& s) {
 void event_hub::drop_at(std::size_t index, std::string_view why) {
   std::shared_ptr<subscriber> s = subscribers_[index];
   remove_at(index);
+  if (why == "stalled") {
+    ++counters_.evicted_stalled;
+  } else {
+    ++counters_.evicted_behind;
+  }
   s->drop(why);
 }
 
@@ -312,11 +434,12 @@ void event_hub::remove_waiting(subscriber& s) {
   std::size_t const i = s.waiting_index_;
   if (i == subscriber::none) return;
   s.waiting_index_ = subscriber::none;
-  if (i + 1 != waiting_.size()) {
-    waiting_[i] = waiting_.back();
-    waiting_[i]->waiting_index_ = i;
+  auto& list = waiting_list(s.waiting_on_);
+  if (i + 1 != list.size()) {
+    list[i] = list.back();
+    list[i]->waiting_index_ = i;
   }
-  waiting_.pop_back();
+  list.pop_back();
 }
 
 void event_hub::remove_at(std::size_t index) {
@@ -326,6 +449,10 @@ void event_hub::remove_at(std::size_t index) {
   s->hub_ = nullptr;
   s->own_.clear();
   s->own_next_ = 0;
+  for (topic_id t : s->topics_) {
+    --topics_[t].followers;
+    release(t);
+  }
   if (index + 1 != subscribers_.size()) {
     subscribers_[index] = std::move(subscribers_.back());
     subscribers_[index]->hub_index_ = index;
@@ -334,10 +461,11 @@ void event_hub::remove_at(std::size_t index) {
   // A throttling client that leaves may free the sources.
   if (throttled_ && s->cursor_ == slowest_) {
     if (slowest_count_ > 0) --slowest_count_;
-    if (slowest_count_ == 0)
+    if (slowest_count_ == 0) {
       defer_([this] {
         if (throttled_) check_backlog();
       });
+    }
   }
 }
 
@@ -348,7 +476,7 @@ void event_hub::end(std::string_view reason) {
   sse::event ev;
   ev.type = end_event_type;
   ev.data = text;
-  append(encoded(ev));
+  append(held_event{encoded(ev), {}, no_topic}, entry_kind::control);
   flush();
 }
 

@@ -3,7 +3,8 @@
 // io_context thread and never waits on a client: publishing costs the same for 1 or 10,000 clients,
 // and only clients that are idle and caught up are woken. A client too far behind is dropped (or,
 // with backpressure, holds the sources back); one that takes nothing for the stall timeout is
-// dropped.
+// dropped. Every event has a topic (none by default); a client may follow some topics only, which
+// costs it a comparison per event and costs clients that follow everything nothing.
 #ifndef SSE_SERVE_HUB_EVENT_HUB_HPP
 #define SSE_SERVE_HUB_EVENT_HUB_HPP
 
@@ -18,10 +19,12 @@
 #include <sse/encoder.hpp>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <vector>
 
 #include "hub/frame.hpp"
 #include "hub/history.hpp"
+#include "hub/hub_counters.hpp"
 
 namespace sse::serve {
 
@@ -31,6 +34,8 @@ inline constexpr std::string_view end_event_type = "sse-end";
 // Sent only to streams that ask for it (?types=1, as the page does): the event types in use, so
 // that an EventSource, which can only listen to types by name, can show every event.
 inline constexpr std::string_view types_event_type = "sse-types";
+// Also only with ?types=1: the topic of the event that follows, for events that have one.
+inline constexpr std::string_view topic_event_type = "sse-topic";
 // Distinct types announced at most; beyond this, new types are not announced.
 inline constexpr std::size_t max_announced_types = 256;
 
@@ -40,7 +45,12 @@ struct source_event {
   std::string type;               // empty: the default type ("message")
   std::optional<std::string> id;  // nullopt: the hub assigns the next sequence number
   std::optional<std::uint64_t> retry;
+  std::string topic;  // empty: no topic (see valid_topic)
 };
+
+// Why a topic name cannot be used, or an empty string: 1 to 200 bytes of printable UTF-8 (no
+// control characters) without '/'.
+std::string topic_problem(std::string_view name);
 
 enum class slow_client_policy {
   drop,          // a client more than client_buffer bytes behind is disconnected
@@ -68,7 +78,7 @@ class subscriber {
   subscriber(subscriber const&) = delete;
   subscriber& operator=(subscriber const&) = delete;
 
-  // Whether this subscriber gets the sse-types announcements.
+  // Whether this subscriber gets the sse-types and sse-topic announcements (the page).
   bool announce_types = false;
 
   // Visits the frames ready to send, oldest first; visit(frame const&) returns true to take the
@@ -80,8 +90,8 @@ class subscriber {
   bool has_pending() const noexcept;
   // Nothing is left to take: wake() me when the hub has more. No-op once detached.
   void wait();
-  // The transport handed n bytes to the network (stall detection).
-  void progressed(std::size_t n) noexcept { progress_ += n; }
+  // The transport handed n bytes to the network (stall detection, metrics).
+  void progressed(std::size_t n) noexcept;
   // The hub has ended and this subscriber has taken everything, the end event included.
   bool finished() const noexcept;
   bool attached() const noexcept { return hub_ != nullptr; }
@@ -98,11 +108,17 @@ class subscriber {
   friend class event_hub;
   static constexpr std::size_t none = std::numeric_limits<std::size_t>::max();
 
+  bool follows(topic_id t) const noexcept;
+
   event_hub* hub_ = nullptr;
-  std::uint64_t cursor_ = 0;  // index of the next log entry to take
-  std::vector<frame> own_;    // frames for this subscriber alone, sent before the log
+  std::uint64_t cursor_ = 0;      // index of the next log entry to take
+  std::vector<topic_id> topics_;  // the topics followed; empty: every event
+  std::vector<frame> own_;        // frames for this subscriber alone, sent before the log
   std::size_t own_next_ = 0;
+  bool hint_taken_ = false;  // the entry at cursor_ has had its sse-topic hint taken
   std::size_t hub_index_ = none;
+  topic_id waiting_on_ =
+      no_topic;  // the waiting list it is in: a topic's, or (no_topic) the global
   std::size_t waiting_index_ = none;
   std::uint64_t progress_ = 0;       // bytes written, as of now
   std::uint64_t seen_progress_ = 0;  // progress_ at the last tick
@@ -121,8 +137,10 @@ class event_hub {
   event_hub(history& h, hub_config const& config, scheduler defer);
 
   // Encodes ev and appends it to the log; returns why it cannot be sent (nothing is then sent or
-  // kept). Call flush() after a batch of publishes to wake the clients.
-  sse::encode_error publish(source_event const& ev);
+  // kept). ev.topic must be empty or pass topic_problem(). Call flush() after a batch of
+  // publishes to wake the clients.
+  sse::encode_error publish(source_event const& ev,
+                            event_source_kind source = event_source_kind::input);
   // A retry field for every client now and at the start of every later stream.
   void publish_retry(std::uint64_t milliseconds);
   // Wakes the clients waiting for the entries published since the last flush, and keeps the log
@@ -131,11 +149,13 @@ class event_hub {
   // The server's timer: keep-alive comments for idle clients, drops stalled ones.
   void tick();
 
-  // Adds s: first the events after last_event_id from the history (or, when that id is not held,
-  // the reset event and then every event still held), then everything published later. A client
-  // without an id gets the newest `backlog` held events (none by default: live only).
+  // Adds s, following `topics` (empty: every event): first the events after last_event_id from
+  // the history (or, when that id is not held, the reset event and then every event still held),
+  // then everything published later; only events of its topics. A client without an id gets the
+  // newest `backlog` held events of its topics (none by default: live only).
   attach_result attach(std::shared_ptr<subscriber> const& s,
-                       std::optional<std::string_view> last_event_id, std::size_t backlog = 0);
+                       std::optional<std::string_view> last_event_id, std::size_t backlog = 0,
+                       std::vector<std::string> const& topics = {});
   void detach(subscriber& s);
 
   // Sends the end event to everyone (after everything published); later attaches get
@@ -154,17 +174,40 @@ class event_hub {
   std::optional<std::uint64_t> retry() const noexcept { return retry_; }
   // Bytes of frames the log holds (what clients still have to take, and a little more).
   std::uint64_t log_bytes() const noexcept;
+  // Topics known now (published to, or followed by a client).
+  std::size_t topics() const noexcept { return topic_ids_.size(); }
+  hub_counters& counters() noexcept { return counters_; }
+  hub_counters const& counters() const noexcept { return counters_; }
+  history const& held() const noexcept { return history_; }
 
  private:
   friend class subscriber;
+  enum class entry_kind : unsigned char {
+    event,     // for subscribers that follow its topic
+    control,   // for everyone (retry, the end event)
+    announce,  // for subscribers that asked for announcements (sse-types)
+  };
   struct log_entry {
-    frame data;
+    held_event event;
     std::uint64_t offset;  // payload bytes appended to the log before this entry
-    bool announce_only;    // an sse-types announcement: only for subscribers that asked
+    entry_kind kind;
+  };
+  struct topic_state {
+    std::string name;
+    std::size_t followers = 0;         // attached subscribers that follow it
+    bool published = false;            // events of it may be in the log or the history: never freed
+    bool dirty = false;                // events appended since the last flush
+    std::vector<subscriber*> waiting;  // idle subscribers that follow only this topic
   };
 
-  void append(frame f, bool announce_only = false);
-  void wake_waiting();
+  void append(held_event ev, entry_kind kind);
+  bool matches(subscriber const& s, log_entry const& e) const noexcept;
+  topic_id intern(std::string_view name);
+  void release(topic_id t);
+  std::vector<subscriber*>& waiting_list(topic_id t) {
+    return t == no_topic ? waiting_ : topics_[t].waiting;
+  }
+  void wake_list(std::vector<subscriber*>& list);
   std::uint64_t log_end() const noexcept { return log_first_ + log_.size(); }
   std::uint64_t offset_of(std::uint64_t index) const noexcept;
   // Bytes s is behind, not counting the first frame it has yet to take (a single frame larger
@@ -175,23 +218,31 @@ class event_hub {
   void drop_at(std::size_t index, std::string_view why);
   void moved(subscriber& s, std::uint64_t from);
   void check_backlog();
-  frame reset_frame(std::string_view last_event_id,
-                    std::optional<std::string> const& position) const;
+  frame reset_frame(std::string_view last_event_id, std::optional<std::string> const& position,
+                    bool filtered) const;
   frame types_frame(std::vector<std::string> const& types) const;
   void announce(std::string const& type);
 
   history& history_;
   hub_config config_;
   scheduler defer_;
+  hub_counters counters_;
   std::vector<std::shared_ptr<subscriber>> subscribers_;
-  std::vector<subscriber*> waiting_;  // idle subscribers that have taken everything
-  std::vector<subscriber*> waking_;   // spare vector that flush() swaps with waiting_
+  std::vector<subscriber*> waiting_;  // idle subscribers of every topic or of several
+  std::vector<subscriber*> waking_;   // spare vector that wake_list() swaps with a list
+
+  std::vector<topic_state> topics_;  // indexed by topic_id; [0] is "no topic"
+  std::unordered_map<std::string, topic_id> topic_ids_;
+  std::vector<topic_id>
+      free_topics_;  // ids of topics that were followed, never published, and left
+  std::vector<topic_id> dirty_topics_;
 
   std::deque<log_entry> log_;
   std::uint64_t log_first_ = 0;    // index of log_.front()
   std::uint64_t log_offset_ = 0;   // payload bytes appended so far
   std::uint64_t checked_at_ = 0;   // log_offset_ when the bounds were last enforced
   std::uint64_t flushed_end_ = 0;  // log_end() at the last flush
+  bool everyone_dirty_ = false;    // a control entry since the last flush: wake every list
 
   std::uint64_t seq_ = 0;
   std::string last_id_;        // id of the latest event published
@@ -212,6 +263,13 @@ class event_hub {
 };
 
 // --- subscriber's template member, which needs the hub's log ---
+
+inline bool subscriber::follows(topic_id t) const noexcept {
+  for (topic_id mine : topics_) {
+    if (mine == t) return true;
+  }
+  return false;
+}
 
 template <typename Visit>
 void subscriber::take(Visit&& visit) {
@@ -236,14 +294,23 @@ void subscriber::take(Visit&& visit) {
   }
   std::uint64_t const from = cursor_;
   std::uint64_t const end = hub.log_end();
+  std::uint64_t events = 0;
   while (!full && cursor_ < end) {
     auto const& e = hub.log_[static_cast<std::size_t>(cursor_ - hub.log_first_)];
-    if (!e.announce_only || announce_types) {
-      if (!visit(e.data)) break;
+    if (hub.matches(*this, e)) {
+      if (announce_types && e.event.hint && !hint_taken_) {
+        if (!visit(e.event.hint)) break;
+        hint_taken_ = true;
+        took = true;
+      }
+      if (!visit(e.event.data)) break;
       took = true;
+      if (e.kind == event_hub::entry_kind::event) ++events;
     }
+    hint_taken_ = false;
     ++cursor_;
   }
+  hub.counters_.events_delivered += events;
   if (took) active_tick_ = hub.tick_;
   if (cursor_ != from) hub.moved(*this, from);
 }

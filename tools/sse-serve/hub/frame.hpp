@@ -3,6 +3,7 @@
 #define SSE_SERVE_HUB_FRAME_HPP
 
 #include <cstddef>
+#include <cstdint>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -32,6 +33,17 @@ using frame = std::shared_ptr<frame_data const>;
 inline frame make_frame(std::string_view payload) {
   return std::make_shared<frame_data const>(payload);
 }
+
+// Topics are interned by the hub: 0 is "no topic", the default.
+using topic_id = std::uint32_t;
+inline constexpr topic_id no_topic = 0;
+
+// An event as the hub keeps it, for the live log and the history.
+struct held_event {
+  frame data;
+  frame hint;  // the page's sse-topic announcement, sent just before it; null without a topic
+  topic_id topic = no_topic;
+};
 
 }  // namespace sse::serve
 

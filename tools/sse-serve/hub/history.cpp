@@ -7,7 +7,7 @@ namespace sse::serve {
 ring_history::ring_history(std::size_t max_events, std::size_t max_bytes)
     : max_events_(max_events), max_bytes_(max_bytes) {}
 
-void ring_history::append(std::uint64_t seq, std::string id, frame f) {
+void ring_history::append(std::uint64_t seq, std::string id, held_event ev) {
   if (max_events_ == 0) {
     evicted_id_ = std::move(id);  // kept for no time at all: it precedes everything held
     return;
@@ -19,29 +19,29 @@ void ring_history::append(std::uint64_t seq, std::string id, frame f) {
     bytes_ = 0;
     evicted_id_.reset();
   }
-  bytes_ += f->payload().size();
+  bytes_ += ev.data->payload().size();
   seq_of_[id] = seq;
-  entries_.push_back(entry{seq, std::move(id), std::move(f)});
+  entries_.push_back(entry{seq, std::move(id), std::move(ev)});
   while (entries_.size() > max_events_ || (bytes_ > max_bytes_ && !entries_.empty())) evict_front();
 }
 
 void ring_history::evict_front() {
   entry& e = entries_.front();
-  bytes_ -= e.data->payload().size();
+  bytes_ -= e.event.data->payload().size();
   auto it = seq_of_.find(e.id);
   if (it != seq_of_.end() && it->second == e.seq) seq_of_.erase(it);
   evicted_id_ = std::move(e.id);
   entries_.pop_front();
 }
 
-std::vector<frame> ring_history::from(std::size_t index) const {
-  std::vector<frame> out;
+std::vector<held_event> ring_history::from(std::size_t index) const {
+  std::vector<held_event> out;
   out.reserve(entries_.size() - index);
-  for (std::size_t i = index; i < entries_.size(); ++i) out.push_back(entries_[i].data);
+  for (std::size_t i = index; i < entries_.size(); ++i) out.push_back(entries_[i].event);
   return out;
 }
 
-std::optional<std::vector<frame>> ring_history::after(std::string_view id) const {
+std::optional<std::vector<held_event>> ring_history::after(std::string_view id) const {
   if (auto it = seq_of_.find(std::string(id)); it != seq_of_.end()) {
     return from(static_cast<std::size_t>(it->second - entries_.front().seq) + 1);
   }
@@ -49,7 +49,7 @@ std::optional<std::vector<frame>> ring_history::after(std::string_view id) const
   return std::nullopt;
 }
 
-std::vector<frame> ring_history::last(std::size_t n) const {
+std::vector<held_event> ring_history::last(std::size_t n) const {
   return from(entries_.size() > n ? entries_.size() - n : 0);
 }
 

@@ -21,16 +21,16 @@ class history {
   virtual ~history() = default;
 
   // Records the event with sequence number seq (1, 2, … in publication order, no gaps) and id.
-  virtual void append(std::uint64_t seq, std::string id, frame f) = 0;
+  virtual void append(std::uint64_t seq, std::string id, held_event ev) = 0;
 
-  // The frames published after the event whose id is `id`, oldest first, or nullopt when that
+  // The events published after the event whose id is `id`, oldest first, or nullopt when that
   // event is not known. When several held events share an id, the latest one counts. The id of
   // the event just before the oldest one held also counts (every held event follows it), so a
   // client positioned there by a reset loses nothing.
-  virtual std::optional<std::vector<frame>> after(std::string_view id) const = 0;
+  virtual std::optional<std::vector<held_event>> after(std::string_view id) const = 0;
 
   // The newest n events held (fewer when fewer are held), oldest first.
-  virtual std::vector<frame> last(std::size_t n) const = 0;
+  virtual std::vector<held_event> last(std::size_t n) const = 0;
 
   // Sequence number of the oldest event held (0 when empty).
   virtual std::uint64_t oldest_seq() const = 0;
@@ -45,9 +45,9 @@ class ring_history final : public history {
  public:
   ring_history(std::size_t max_events, std::size_t max_bytes);
 
-  void append(std::uint64_t seq, std::string id, frame f) override;
-  std::optional<std::vector<frame>> after(std::string_view id) const override;
-  std::vector<frame> last(std::size_t n) const override;
+  void append(std::uint64_t seq, std::string id, held_event ev) override;
+  std::optional<std::vector<held_event>> after(std::string_view id) const override;
+  std::vector<held_event> last(std::size_t n) const override;
   std::uint64_t oldest_seq() const override;
   std::optional<std::string> evicted_id() const override { return evicted_id_; }
   std::size_t size() const override { return entries_.size(); }
@@ -57,10 +57,10 @@ class ring_history final : public history {
   struct entry {
     std::uint64_t seq;
     std::string id;
-    frame data;
+    held_event event;
   };
   void evict_front();
-  std::vector<frame> from(std::size_t index) const;
+  std::vector<held_event> from(std::size_t index) const;
 
   std::size_t max_events_;
   std::size_t max_bytes_;

@@ -19,6 +19,8 @@ struct http_config {
   std::size_t max_clients = 0;                               // 0: no limit
   std::size_t backlog = 0;        // held events a client without Last-Event-ID gets first
   double request_timeout = 10.0;  // seconds for a whole request head
+  bool metrics = false;           // serve GET /metrics
+  std::size_t max_publish = std::size_t{1} << 20;  // bytes of one publish request's body
   bool verbose = false;
   bool quiet = false;
 };

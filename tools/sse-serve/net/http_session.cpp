@@ -135,7 +135,10 @@ void http_session::handle(request const& req) {
   bool keep_alive = req.keep_alive();
   auto const& c = ctx_.config;
 
-  if (path == c.path) {
+  // The stream is the path, or the path and a topic: /events/TOPIC is /events?topic=TOPIC.
+  bool const topic_path = path.size() > c.path.size() &&
+                          path.compare(0, c.path.size(), c.path) == 0 && path[c.path.size()] == '/';
+  if (path == c.path || topic_path) {
     if (method == http::verb::options) {
       // The CORS preflight: EventSource with custom headers (or fetch) asks before a GET.
       if (c.cors) {
@@ -155,7 +158,33 @@ void http_session::handle(request const& req) {
               {{"Allow", "GET, HEAD, OPTIONS"}});
       return;
     }
-    handle_stream(req, query);
+    std::vector<std::string> topics;
+    if (topic_path) topics.push_back(decode_path_segment(path.substr(c.path.size() + 1)));
+    for (std::string& t : query_parameters(query, "topic")) topics.push_back(std::move(t));
+    for (std::string const& t : topics) {
+      if (std::string problem = topic_problem(t); !problem.empty()) {
+        respond(400, text_plain, "bad topic: " + problem + "\n", head, keep_alive);
+        return;
+      }
+    }
+    if (topics.size() > max_stream_topics) {
+      respond(400, text_plain,
+              "a stream follows at most " + std::to_string(max_stream_topics) + " topics\n", head,
+              keep_alive);
+      return;
+    }
+    handle_stream(req, query, std::move(topics));
+    return;
+  }
+
+  if (path == "/healthz") {
+    respond(200, text_plain, "ok\n", head, keep_alive, {{"Cache-Control", "no-store"}});
+    return;
+  }
+  if (path == "/metrics" && c.metrics) {
+    respond(200, "text/plain; version=0.0.4; charset=utf-8",
+            render_metrics(ctx_.hub, ctx_.counters), head, keep_alive,
+            {{"Cache-Control", "no-store"}});
     return;
   }
 
@@ -176,7 +205,8 @@ void http_session::handle(request const& req) {
   respond(404, text_plain, "not found; the event stream is " + c.path + "\n", head, keep_alive);
 }
 
-void http_session::handle_stream(request const& req, std::string_view query) {
+void http_session::handle_stream(request const& req, std::string_view query,
+                                 std::vector<std::string> topics) {
   bool const head = req.method() == http::verb::head;
   if (ctx_.state == stopping::end_of_input) {
     // The spec's "stop reconnecting" for an EventSource: the stream has ended for good.
@@ -184,6 +214,7 @@ void http_session::handle_stream(request const& req, std::string_view query) {
     return;
   }
   if (ctx_.state == stopping::shutdown) {
+    ++ctx_.counters.turned_away_shutdown;
     turn_away(req, "shutting down");
     return;
   }
@@ -192,10 +223,11 @@ void http_session::handle_stream(request const& req, std::string_view query) {
     return;
   }
   if (ctx_.config.max_clients != 0 && ctx_.hub.clients() >= ctx_.config.max_clients) {
+    ++ctx_.counters.turned_away_full;
     turn_away(req, "too many clients");
     return;
   }
-  start_stream(req, query);
+  start_stream(req, query, std::move(topics));
 }
 
 void http_session::turn_away(request const& req, char const* why) {
@@ -221,7 +253,8 @@ void http_session::turn_away(request const& req, char const* why) {
           {{"Retry-After", "5"}});
 }
 
-void http_session::start_stream(request const& req, std::string_view query) {
+void http_session::start_stream(request const& req, std::string_view query,
+                                std::vector<std::string> topics) {
   auto const& c = ctx_.config;
   // Last-Event-ID: the header a reconnecting EventSource sends wins over ?lastEventId=, which
   // only a page's first request can carry.
@@ -236,7 +269,7 @@ void http_session::start_stream(request const& req, std::string_view query) {
   auto stream =
       std::make_shared<http1_stream>(stream_.release_socket(), ctx_, req.version() >= 11, peer_);
   stream->announce_types = query_parameter(query, "types") == std::optional<std::string>("1");
-  attach_result r = ctx_.hub.attach(stream, last_id, c.backlog);
+  attach_result r = ctx_.hub.attach(stream, last_id, c.backlog, topics);
   if (c.verbose) {
     char const* how = r == attach_result::replayed ? ", resuming after id "
                       : r == attach_result::reset  ? ", reset: unknown or expired id "

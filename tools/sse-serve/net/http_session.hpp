@@ -16,6 +16,7 @@
 #include <string>
 #include <string_view>
 #include <utility>
+#include <vector>
 
 #include "net/stream_context.hpp"
 
@@ -24,6 +25,8 @@ namespace sse::serve {
 // Limits on a request; beyond them the answer is 431 or 413 and the connection closes.
 inline constexpr std::uint32_t max_request_head = 16 * 1024;
 inline constexpr std::uint64_t max_request_body = 16 * 1024;
+// Topics one stream may follow.
+inline constexpr std::size_t max_stream_topics = 64;
 
 class http_session final : public std::enable_shared_from_this<http_session> {
  public:
@@ -37,8 +40,8 @@ class http_session final : public std::enable_shared_from_this<http_session> {
   void read_request();
   void on_read(boost::system::error_code ec, std::size_t bytes);
   void handle(request const& req);
-  void handle_stream(request const& req, std::string_view query);
-  void start_stream(request const& req, std::string_view query);
+  void handle_stream(request const& req, std::string_view query, std::vector<std::string> topics);
+  void start_stream(request const& req, std::string_view query, std::vector<std::string> topics);
   void turn_away(request const& req, char const* why);
   // Sends a complete response; closes afterwards unless keep_alive.
   void respond(unsigned status, std::string_view content_type, std::string body, bool head_only,

@@ -6,9 +6,11 @@
 #include <cstddef>
 #include <functional>
 #include <string>
+#include <utility>
 
 #include "hub/event_hub.hpp"
 #include "net/http_config.hpp"
+#include "net/metrics.hpp"
 
 namespace sse::serve {
 
@@ -16,12 +18,16 @@ namespace sse::serve {
 enum class stopping { no, end_of_input, shutdown };
 
 struct stream_context {
+  stream_context(event_hub& h, http_config const& c, std::string p)
+      : hub(h), config(c), page(std::move(p)) {}
+
   event_hub& hub;
   http_config const& config;
   std::string page;  // the HTML page with the stream's relative URL filled in
   stopping state = stopping::no;
   std::size_t open_streams = 0;
   std::function<void()> on_streams_closed;  // called when open_streams drops to 0
+  http_counters counters;
 
   void stream_opened() noexcept { ++open_streams; }
   void stream_closed() {

@@ -10,12 +10,12 @@ int hex_value(char c) {
   return -1;
 }
 
-std::string decode(std::string_view s) {
+std::string decode(std::string_view s, bool plus_is_space = true) {
   std::string out;
   out.reserve(s.size());
   for (std::size_t i = 0; i < s.size(); ++i) {
     char c = s[i];
-    if (c == '+') {
+    if (c == '+' && plus_is_space) {
       out.push_back(' ');
     } else if (c == '%' && i + 2 < s.size() && hex_value(s[i + 1]) >= 0 &&
                hex_value(s[i + 2]) >= 0) {
@@ -31,14 +31,25 @@ std::string decode(std::string_view s) {
 }  // namespace
 
 std::optional<std::string> query_parameter(std::string_view query, std::string_view name) {
+  std::vector<std::string> all = query_parameters(query, name);
+  if (all.empty()) return std::nullopt;
+  return std::move(all.front());
+}
+
+std::vector<std::string> query_parameters(std::string_view query, std::string_view name) {
+  std::vector<std::string> out;
   while (!query.empty()) {
     std::string_view pair = query.substr(0, query.find('&'));
     query.remove_prefix(pair.size() < query.size() ? pair.size() + 1 : pair.size());
     std::string_view key = pair.substr(0, pair.find('='));
     if (decode(key) != name) continue;
-    return key.size() < pair.size() ? decode(pair.substr(key.size() + 1)) : std::string();
+    out.push_back(key.size() < pair.size() ? decode(pair.substr(key.size() + 1)) : std::string());
   }
-  return std::nullopt;
+  return out;
+}
+
+std::string decode_path_segment(std::string_view s) {
+  return decode(s, false);
 }
 
 }  // namespace sse::serve

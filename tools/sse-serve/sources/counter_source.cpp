@@ -5,13 +5,14 @@
 namespace sse::serve {
 
 counter_source::counter_source(boost::asio::io_context& ioc, event_hub& hub,
-                               double interval_seconds, std::string event_type)
+                               double interval_seconds, std::string event_type, std::string topic)
     : timer_(ioc),
       hub_(hub),
       interval_(std::max(std::chrono::steady_clock::duration(1),
                          std::chrono::duration_cast<std::chrono::steady_clock::duration>(
                              std::chrono::duration<double>(interval_seconds)))),
-      event_type_(std::move(event_type)) {}
+      event_type_(std::move(event_type)),
+      topic_(std::move(topic)) {}
 
 void counter_source::start(std::function<void()>) {
   // The counter never runs out, so on_end is never called.
@@ -42,7 +43,8 @@ void counter_source::emit() {
   source_event ev;
   ev.data = std::to_string(++count_);
   ev.type = event_type_;
-  hub_.publish(ev);
+  ev.topic = topic_;
+  hub_.publish(ev, event_source_kind::counter);
   hub_.flush();
 }
 

@@ -17,7 +17,7 @@ namespace sse::serve {
 class counter_source final : public event_source {
  public:
   counter_source(boost::asio::io_context& ioc, event_hub& hub, double interval_seconds,
-                 std::string event_type);
+                 std::string event_type, std::string topic);
   void start(std::function<void()> on_end) override;
   void stop() override;
 
@@ -29,6 +29,7 @@ class counter_source final : public event_source {
   event_hub& hub_;
   std::chrono::steady_clock::duration interval_;
   std::string event_type_;
+  std::string topic_;
   std::uint64_t count_ = 0;
   bool stopped_ = false;
 };

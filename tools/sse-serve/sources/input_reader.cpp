@@ -14,7 +14,7 @@ class line_reader final : public input_reader {
  public:
   line_reader(input_config const& c, input_sinks sinks)
       : sinks_(std::move(sinks)),
-        decoder_(c.format, c.event_type, sinks_),
+        decoder_(c.format, c.event_type, c.topic, sinks_),
         splitter_(c.max_line, decoder_, sinks_) {}
 
   void feed(std::string_view bytes) override { splitter_.feed(bytes); }
@@ -31,7 +31,7 @@ class line_reader final : public input_reader {
 
 std::unique_ptr<input_reader> make_input_reader(input_config const& config, input_sinks sinks) {
   if (config.format == input_format::sse)
-    return std::make_unique<sse_reader>(config.max_line, std::move(sinks));
+    return std::make_unique<sse_reader>(config.max_line, config.topic, std::move(sinks));
   return std::make_unique<line_reader>(config, std::move(sinks));
 }
 

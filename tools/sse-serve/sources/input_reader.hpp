@@ -20,6 +20,7 @@ enum class input_format { lines, json, sse };
 struct input_config {
   input_format format = input_format::lines;
   std::string event_type;  // for lines (and json objects without "event"); empty: "message"
+  std::string topic;       // of every event (json objects may name another); empty: none
   // The longest line accepted; longer ones are skipped with a warning. With --format sse, an
   // event (its data and type) may be up to 4 times this. 0: no bound.
   std::size_t max_line = std::size_t{1} << 20;

@@ -1,5 +1,5 @@
 // Turns stdin lines into events for --format lines (each line is an event's data) and --format
-// json (each line an object like {"data":…,"event":…,"id":…,"retry":…}).
+// json (each line an object like {"data":…,"event":…,"id":…,"retry":…,"topic":…}).
 #ifndef SSE_SERVE_SOURCES_LINE_DECODER_HPP
 #define SSE_SERVE_SOURCES_LINE_DECODER_HPP
 
@@ -14,7 +14,8 @@ namespace sse::serve {
 class line_decoder {
  public:
   // format is lines or json.
-  line_decoder(input_format format, std::string event_type, input_sinks const& sinks);
+  line_decoder(input_format format, std::string event_type, std::string topic,
+               input_sinks const& sinks);
 
   // One line without its line terminator; number is its 1-based line number (for messages).
   void line(std::string_view text, std::uint64_t number);
@@ -25,6 +26,7 @@ class line_decoder {
 
   input_format format_;
   std::string event_type_;
+  std::string topic_;
   input_sinks const& sinks_;
 };
 

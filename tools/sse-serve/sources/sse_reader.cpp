@@ -13,8 +13,8 @@ sse::parser_options options_for(std::size_t max_line) {
 
 }  // namespace
 
-sse_reader::sse_reader(std::size_t max_line, input_sinks sinks)
-    : sinks_(std::move(sinks)), parser_(*this, options_for(max_line)) {}
+sse_reader::sse_reader(std::size_t max_line, std::string topic, input_sinks sinks)
+    : topic_(std::move(topic)), sinks_(std::move(sinks)), parser_(*this, options_for(max_line)) {}
 
 std::string sse_reader::where() const {
   return "byte " + std::to_string(base_ + parser_.offset());
@@ -77,6 +77,7 @@ sse::action sse_reader::on_event(sse::event_view const& ev) {
   source_event out;
   out.data.assign(ev.data);
   if (ev.type != "message") out.type.assign(ev.type);
+  out.topic = topic_;
   // The parser's id persists across events; only an id this event set is re-sent as its own.
   if (!ev.id.empty() && ev.id != previous_id_) out.id.emplace(ev.id);
   previous_id_.assign(ev.id);

@@ -15,7 +15,7 @@ namespace sse::serve {
 
 class sse_reader final : public input_reader, private sse::handler {
  public:
-  sse_reader(std::size_t max_line, input_sinks sinks);
+  sse_reader(std::size_t max_line, std::string topic, input_sinks sinks);
 
   void feed(std::string_view bytes) override;
   void finish() override;
@@ -27,6 +27,7 @@ class sse_reader final : public input_reader, private sse::handler {
   // Consumes bytes up to and including the next blank line (the end of the event being skipped).
   void skip(std::string_view& bytes);
 
+  std::string topic_;
   input_sinks sinks_;
   sse::parser parser_;
   std::uint64_t base_ = 0;  // stream offset of the parser's offset 0 (it restarts after an error)

@@ -61,18 +61,20 @@ struct fixture {
       : history(events, std::size_t{64} << 20), hub(history, config, later.scheduler()) {}
 
   std::shared_ptr<recorder> attach(std::optional<std::string_view> id = std::nullopt,
-                                   attach_result* result = nullptr, bool announce = false) {
+                                   attach_result* result = nullptr, bool announce = false,
+                                   std::vector<std::string> const& topics = {}) {
     auto r = std::make_shared<recorder>();
     r->announce_types = announce;
-    attach_result got = hub.attach(r, id);
+    attach_result got = hub.attach(r, id, 0, topics);
     if (result != nullptr) *result = got;
     r->drain();  // as a stream does when it starts
     return r;
   }
-  void publish(std::string data, std::string type = {}) {
+  void publish(std::string data, std::string type = {}, std::string topic = {}) {
     source_event ev;
     ev.data = std::move(data);
     ev.type = std::move(type);
+    ev.topic = std::move(topic);
     ASSERT_EQ(hub.publish(ev), sse::encode_error::none);
   }
   void publish_range(int from, int to) {
@@ -404,6 +406,122 @@ TEST(EventHub, AnnouncesTypesOnlyToThoseWhoAsk) {
                                                       {"message", "x", "4"}}));
   EXPECT_EQ(plain->events(), (std::vector<owned_event>{
                                  {"warn", "x", "2"}, {"warn", "x", "3"}, {"message", "x", "4"}}));
+}
+
+TEST(EventHub, TopicsFilterWhatEachClientGetsFromOneSharedFrame) {
+  fixture f;
+  auto a = f.attach(std::nullopt, nullptr, false, {"a"});
+  auto ab = f.attach(std::nullopt, nullptr, false, {"a", "b"});
+  auto all = f.attach();
+  f.publish("1", "", "a");
+  f.publish("2", "", "b");
+  f.publish("3", "", "c");
+  f.publish("4");  // no topic: only for clients of every topic
+  f.hub.flush();
+  auto data = [](recorder const& r) {
+    std::vector<std::string> out;
+    for (auto const& e : r.events()) out.push_back(e.data);
+    return out;
+  };
+  EXPECT_EQ(data(*a), (std::vector<std::string>{"1"}));
+  EXPECT_EQ(data(*ab), (std::vector<std::string>{"1", "2"}));
+  EXPECT_EQ(data(*all), (std::vector<std::string>{"1", "2", "3", "4"}));
+  EXPECT_EQ(a->frames[0].get(), all->frames[0].get());  // filtering is not a copy per client
+  EXPECT_EQ(all->events()[2].id, "3");                  // one id sequence for every topic
+}
+
+TEST(EventHub, AClientOfOneTopicIsNotWokenByOtherTopics) {
+  fixture f;
+  auto a = f.attach(std::nullopt, nullptr, false, {"a"});
+  for (int i = 0; i < 10; ++i) {
+    f.publish("x", "", "b");
+    f.hub.flush();
+  }
+  EXPECT_EQ(a->wakes, 0);
+  f.publish("y", "", "a");
+  f.hub.flush();
+  EXPECT_EQ(a->wakes, 1);
+  EXPECT_EQ(a->events().size(), 1u);
+  f.hub.end("eof");  // the end is for everyone
+  EXPECT_EQ(a->wakes, 2);
+  EXPECT_TRUE(a->finished());
+}
+
+TEST(EventHub, ResumingWithATopicFilterReplaysOnlyItsTopics) {
+  fixture f(100);
+  for (int i = 1; i <= 6; ++i) f.publish(std::to_string(i), "", i % 2 == 0 ? "even" : "odd");
+  f.hub.flush();
+  auto even = f.attach(std::string_view("2"), nullptr, false, {"even"});
+  EXPECT_EQ(even->events(),
+            (std::vector<owned_event>{{"message", "4", "4"}, {"message", "6", "6"}}));
+}
+
+TEST(EventHub, AFilteredResetSaysExpiredWithoutACountThenItsHeldEvents) {
+  fixture f(3);
+  for (int i = 1; i <= 10; ++i) f.publish(std::to_string(i), "", i % 2 == 0 ? "even" : "odd");
+  f.hub.flush();
+  attach_result r{};
+  auto even = f.attach(std::string_view("2"), &r, false, {"even"});
+  EXPECT_EQ(r, attach_result::reset);
+  EXPECT_EQ(even->events(), (std::vector<owned_event>{{"sse-reset", R"({"reason":"expired"})", "7"},
+                                                      {"message", "8", "8"},
+                                                      {"message", "10", "10"}}));
+}
+
+TEST(EventHub, ABacklogCountsOnlyTheClientsTopics) {
+  fixture f;
+  for (int i = 1; i <= 6; ++i) f.publish(std::to_string(i), "", i % 2 == 0 ? "even" : "odd");
+  f.hub.flush();
+  auto r = std::make_shared<recorder>();
+  f.hub.attach(r, std::nullopt, 2, {"odd"});
+  r->drain();
+  EXPECT_EQ(r->events(), (std::vector<owned_event>{{"message", "3", "3"}, {"message", "5", "5"}}));
+}
+
+TEST(EventHub, ThePageIsToldEachEventsTopicLiveAndInReplays) {
+  fixture f;
+  f.publish("old", "", "a");
+  f.hub.flush();
+  auto page = f.attach(std::string_view("0"), nullptr, true);  // resumes from before: gets "old"
+  auto plain = f.attach();
+  f.publish("new", "", "b");
+  f.publish("bare");
+  f.hub.flush();
+  EXPECT_EQ(page->events(), (std::vector<owned_event>{{"sse-reset", R"({"reason":"unknown"})", ""},
+                                                      {"sse-topic", "a", ""},
+                                                      {"message", "old", "1"},
+                                                      {"sse-topic", "b", "1"},
+                                                      {"message", "new", "2"},
+                                                      {"message", "bare", "3"}}));
+  EXPECT_EQ(plain->events(),
+            (std::vector<owned_event>{{"message", "new", "2"}, {"message", "bare", "3"}}));
+}
+
+TEST(EventHub, TopicsOnlyFollowedAreForgottenWhenTheirClientsLeave) {
+  fixture f;
+  EXPECT_EQ(f.hub.topics(), 0u);
+  auto a = f.attach(std::nullopt, nullptr, false, {"x", "y"});
+  EXPECT_EQ(f.hub.topics(), 2u);
+  f.publish("1", "", "y");
+  f.hub.detach(*a);
+  EXPECT_EQ(f.hub.topics(), 1u);  // y was published to: its events are held, so it stays
+  auto b = f.attach(std::nullopt, nullptr, false, {"x"});  // x's id is used again
+  f.publish("2", "", "x");
+  f.hub.flush();
+  EXPECT_EQ(b->events(), (std::vector<owned_event>{{"message", "2", "2"}}));
+}
+
+TEST(EventHub, TopicNames) {
+  EXPECT_EQ(topic_problem("builds"), "");
+  EXPECT_EQ(topic_problem("caf\xc3\xa9 ci:main #1"), "");
+  EXPECT_EQ(topic_problem(std::string(200, 't')), "");
+  EXPECT_NE(topic_problem(""), "");
+  EXPECT_NE(topic_problem(std::string(201, 't')), "");
+  EXPECT_NE(topic_problem("a/b"), "");
+  EXPECT_NE(topic_problem("a\tb"), "");
+  EXPECT_NE(topic_problem("a\x7f"), "");
+  EXPECT_NE(topic_problem("a\xc2\x85"), "");  // U+0085, a C1 control
+  EXPECT_NE(topic_problem("\xff"), "");
 }
 
 }  // namespace

@@ -8,16 +8,20 @@
 namespace sse::serve {
 namespace {
 
-std::vector<std::string> payloads(std::vector<frame> const& frames) {
+std::vector<std::string> payloads(std::vector<held_event> const& events) {
   std::vector<std::string> out;
-  for (auto const& f : frames) out.emplace_back(f->payload());
+  for (auto const& e : events) out.emplace_back(e.data->payload());
   return out;
+}
+
+held_event held(std::string const& payload) {
+  return held_event{make_frame(payload), {}, no_topic};
 }
 
 TEST(RingHistory, ReplaysExactlyTheEventsAfterAnId) {
   ring_history h(10, 1 << 20);
   for (int i = 1; i <= 5; ++i)
-    h.append(static_cast<std::uint64_t>(i), std::to_string(i), make_frame("e" + std::to_string(i)));
+    h.append(static_cast<std::uint64_t>(i), std::to_string(i), held("e" + std::to_string(i)));
   auto after2 = h.after("2");
   ASSERT_TRUE(after2.has_value());
   EXPECT_EQ(payloads(*after2), (std::vector<std::string>{"e3", "e4", "e5"}));
@@ -31,7 +35,7 @@ TEST(RingHistory, ReplaysExactlyTheEventsAfterAnId) {
 TEST(RingHistory, EvictsByCount) {
   ring_history h(3, 1 << 20);
   for (int i = 1; i <= 5; ++i)
-    h.append(static_cast<std::uint64_t>(i), std::to_string(i), make_frame("e" + std::to_string(i)));
+    h.append(static_cast<std::uint64_t>(i), std::to_string(i), held("e" + std::to_string(i)));
   EXPECT_EQ(h.size(), 3u);
   EXPECT_EQ(h.oldest_seq(), 3u);
   EXPECT_FALSE(h.after("1").has_value());
@@ -46,7 +50,7 @@ TEST(RingHistory, EvictsByCount) {
 TEST(RingHistory, EvictsByBytes) {
   ring_history h(100, 25);
   for (int i = 1; i <= 5; ++i)
-    h.append(static_cast<std::uint64_t>(i), std::to_string(i), make_frame(std::string(10, 'x')));
+    h.append(static_cast<std::uint64_t>(i), std::to_string(i), held(std::string(10, 'x')));
   EXPECT_EQ(h.size(), 2u);
   EXPECT_LE(h.bytes(), 25u);
   EXPECT_EQ(h.oldest_seq(), 4u);
@@ -54,16 +58,16 @@ TEST(RingHistory, EvictsByBytes) {
 
 TEST(RingHistory, RepeatedIdResumesAfterTheLatest) {
   ring_history h(10, 1 << 20);
-  h.append(1, "a", make_frame("1"));
-  h.append(2, "b", make_frame("2"));
-  h.append(3, "a", make_frame("3"));
-  h.append(4, "c", make_frame("4"));
+  h.append(1, "a", held("1"));
+  h.append(2, "b", held("2"));
+  h.append(3, "a", held("3"));
+  h.append(4, "c", held("4"));
   EXPECT_EQ(payloads(*h.after("a")), (std::vector<std::string>{"4"}));
   // Evicting the older "a" must not forget the newer one.
   ring_history small(2, 1 << 20);
-  small.append(1, "a", make_frame("1"));
-  small.append(2, "a", make_frame("2"));
-  small.append(3, "b", make_frame("3"));
+  small.append(1, "a", held("1"));
+  small.append(2, "a", held("2"));
+  small.append(3, "b", held("3"));
   ASSERT_TRUE(small.after("a").has_value());
   EXPECT_EQ(payloads(*small.after("a")), (std::vector<std::string>{"3"}));
 }
@@ -71,8 +75,8 @@ TEST(RingHistory, RepeatedIdResumesAfterTheLatest) {
 TEST(RingHistory, ZeroKeepsNothing) {
   ring_history h(0, 1 << 20);
   EXPECT_FALSE(h.evicted_id().has_value());
-  h.append(1, "1", make_frame("x"));
-  h.append(2, "2", make_frame("y"));
+  h.append(1, "1", held("x"));
+  h.append(2, "2", held("y"));
   EXPECT_EQ(h.size(), 0u);
   EXPECT_FALSE(h.after("1").has_value());
   // The latest event is the one before everything held (nothing): a client there is up to date.
@@ -97,7 +101,7 @@ TEST(RingHistory, LastGivesTheNewestOldestFirst) {
   ring_history h(3, 1 << 20);
   EXPECT_TRUE(h.last(5).empty());
   for (int i = 1; i <= 5; ++i)
-    h.append(static_cast<std::uint64_t>(i), std::to_string(i), make_frame("e" + std::to_string(i)));
+    h.append(static_cast<std::uint64_t>(i), std::to_string(i), held("e" + std::to_string(i)));
   EXPECT_EQ(payloads(h.last(2)), (std::vector<std::string>{"e4", "e5"}));
   EXPECT_EQ(payloads(h.last(10)), (std::vector<std::string>{"e3", "e4", "e5"}));
   EXPECT_TRUE(h.last(0).empty());

@@ -38,7 +38,7 @@ struct setup {
   explicit setup(hub_config hc = {})
       : history(100, 1 << 20),
         hub(history, hc, [this](std::function<void()> f) { asio::post(ioc, std::move(f)); }),
-        ctx{hub, config, "", stopping::no, 0, {}} {}
+        ctx(hub, config, "") {}
 
   // A connected pair: the server side becomes the stream; the client side is read by a thread.
   std::shared_ptr<http1_stream> open(bool chunked) {

@@ -21,7 +21,7 @@ struct setup {
   setup()
       : history(10, 1 << 20),
         hub(history, {}, [this](std::function<void()> f) { asio::post(ioc, std::move(f)); }),
-        ctx{hub, config, "<!DOCTYPE html><p>page</p>", stopping::no, 0, {}} {}
+        ctx(hub, config, "<!DOCTYPE html><p>page</p>") {}
 
   // Sends one request (which should ask to close) and returns everything the server sent.
   std::string exchange(std::string const& request) {

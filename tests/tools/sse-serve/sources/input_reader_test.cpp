@@ -29,7 +29,7 @@ struct collected {
 // A line decoder fed one line at a time (the splitter is tested below).
 struct decoder {
   decoder(input_format format, collected& c, std::string type = {})
-      : sinks(c.sinks()), d(format, std::move(type), sinks) {}
+      : sinks(c.sinks()), d(format, std::move(type), "", sinks) {}
   void line(std::string_view text, std::uint64_t number) { d.line(text, number); }
   input_sinks sinks;
   line_decoder d;

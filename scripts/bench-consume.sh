@@ -54,23 +54,21 @@ fi
 
 fail() { echo "bench-consume: error: $*" >&2; exit 1; }
 
-"$root/scripts/setup.sh"
+bash "$root/scripts/setup.sh" bench  # also npm eventsource in tests/bench/consume/js
+export CMAKE_BUILD_PARALLEL_LEVEL="${CMAKE_BUILD_PARALLEL_LEVEL:-$(nproc)}"  # the presets fix no job count
 
 # Build: the release preset, only what is run.
 if [ ! -f "$build/CMakeCache.txt" ]; then
   cmake --preset release -B "$build" >&2
 fi
-# blast_server is a target only when the build has tests and benchmarks (the release preset does).
-cmake --build "$build" -j2 --target sse-listen blast_server >&2 ||
-  fail "cannot build sse-listen and blast_server in $build (configured with SSE_BUILD_TESTS and SSE_BUILD_BENCHMARKS?)"
+# blast_server is a target only when the build has benchmarks (the release preset's developer mode).
+cmake --build "$build" --target sse-listen blast_server >&2 ||
+  fail "cannot build sse-listen and blast_server in $build (configured with SSE_BUILD_BENCHMARKS?)"
 blast_server=$build/tests/bench/consume/blast_server
 sse_listen=$build/tools/sse-listen/sse-listen
 [ -x "$sse_listen" ] || fail "no sse-listen at $sse_listen"
 
 js=$root/tests/bench/consume/js
-if [ ! -d "$js/node_modules/eventsource" ]; then
-  npm ci --prefix "$js" --no-audit --no-fund --loglevel=error >/dev/null
-fi
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/bench-consume.XXXXXX")
 server_pid=

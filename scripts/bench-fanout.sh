@@ -55,8 +55,9 @@ say() { echo "bench-fanout: $*" >&2; }
 die() { echo "bench-fanout: error: $*" >&2; exit 1; }
 
 if [ "$setup" -eq 1 ]; then
-  "$root/scripts/setup.sh"
+  bash "$root/scripts/setup.sh" bench
 fi
+export CMAKE_BUILD_PARALLEL_LEVEL="${CMAKE_BUILD_PARALLEL_LEVEL:-$(nproc)}"  # the presets fix no job count
 if [ "$build" -eq 1 ]; then
   (cd "$root" && cmake --preset release >/dev/null && cmake --build --preset release)
 fi

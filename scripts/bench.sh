@@ -3,10 +3,10 @@
 #
 #   scripts/bench.sh [--reps N] [--runs N] [--min-time S] [--cpu N] [--build-dir DIR]
 #
-# 1. scripts/setup.sh; the release preset configured and built (cmake --preset release, then
+# 1. scripts/setup.sh bench; the release preset configured and built (cmake --preset release, then
 #    cmake --build --preset release); with --build-dir DIR, DIR configured from the release preset
 #    and only parser_bench built in it.
-# 2. npm ci in tests/bench/js when node_modules is missing or was installed from another lock file.
+# 2. (setup.sh bench installs eventsource-parser into tests/bench/js from its lock file.)
 # 3. parser_bench --write-corpus writes the corpora (tiny, typical, large, typical-crlf,
 #    typical-utf8; 8 MiB each) to a temporary directory.
 # 4. parser_bench with --benchmark_repetitions=N (default 5) --benchmark_report_aggregates_only=true
@@ -51,7 +51,8 @@ done
 
 fail() { echo "bench: error: $*" >&2; exit 1; }
 
-"$root/scripts/setup.sh"
+bash "$root/scripts/setup.sh" bench
+export CMAKE_BUILD_PARALLEL_LEVEL="${CMAKE_BUILD_PARALLEL_LEVEL:-$(nproc)}"  # the presets fix no job count
 
 cd "$root"
 if [ -z "$build" ]; then
@@ -60,19 +61,12 @@ if [ -z "$build" ]; then
   cmake --build --preset release >&2
 else
   [ -f "$build/CMakeCache.txt" ] || cmake --preset release -B "$build" >&2
-  cmake --build "$build" -j2 --target parser_bench >&2
+  cmake --build "$build" --target parser_bench >&2
 fi
 bench=$build/tests/bench/parser_bench
 [ -x "$bench" ] || fail "$bench was not built (is SSE_BUILD_BENCHMARKS off in $build?)"
 
 js=$root/tests/bench/js
-# node_modules keeps a copy of the lock file it was installed from, so a changed pin reinstalls.
-if ! cmp -s "$js/package-lock.json" "$js/node_modules/.installed-lock.json" 2>/dev/null; then
-  echo "bench: installing eventsource-parser into tests/bench/js/node_modules" >&2
-  # 4.x declares Node >= 22.12 but runs on this machine's Node 20; the warning is noise here.
-  npm ci --prefix "$js" --no-audit --no-fund --loglevel=error >/dev/null
-  cp "$js/package-lock.json" "$js/node_modules/.installed-lock.json"
-fi
 
 pin=()
 if [ -n "$cpu" ]; then

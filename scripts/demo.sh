@@ -6,14 +6,14 @@
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
-bash scripts/setup.sh
+bash scripts/setup.sh demo
 
-# Its own build directory, release flags, tools only: quick on a fresh machine, and it leaves the
-# release build (benchmarks, tests) as it is.
+# A plain consumer build (no developer mode: no tests, so none of their packages) in its own
+# directory with release flags: quick on a fresh machine, and it leaves the presets' builds as
+# they are. CMAKE_BUILD_PARALLEL_LEVEL sets the jobs (default: one per core).
 build=${BUILD_DIR:-build/demo}
-cmake --preset release -B "$build" -DSSE_BUILD_TESTS=OFF -DSSE_BUILD_BENCHMARKS=OFF \
-  -DSSE_BUILD_FUZZERS=OFF >/dev/null
-cmake --build "$build" --target sse-serve -j "${JOBS:-2}"
+cmake -S . -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release -DCMAKE_CXX_COMPILER_LAUNCHER=ccache >/dev/null
+CMAKE_BUILD_PARALLEL_LEVEL=${CMAKE_BUILD_PARALLEL_LEVEL:-$(nproc)} cmake --build "$build" --target sse-serve
 serve=$build/tools/sse-serve/sse-serve
 
 # One line per second: load, memory, processes (the page shows the time); every tenth a heartbeat event

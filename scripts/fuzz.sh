@@ -6,13 +6,13 @@
 # Usage: scripts/fuzz.sh [SECONDS] [TARGET...]
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
-bash scripts/setup.sh
+bash scripts/setup.sh test
 
 seconds=${1:-60}
 shift || true
 
-cmake --preset fuzz >/dev/null
-cmake --build --preset fuzz --target fuzzers
+export CMAKE_BUILD_PARALLEL_LEVEL="${CMAKE_BUILD_PARALLEL_LEVEL:-$(nproc)}"
+cmake --workflow --preset fuzz  # configure, then build the `fuzzers` target
 
 targets=("$@")
 if [ ${#targets[@]} -eq 0 ]; then

@@ -5,21 +5,28 @@
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
-bash scripts/setup.sh
+bash scripts/setup.sh test
 
 export CCACHE_DIR="${CCACHE_DIR:-$HOME/.cache/sse-ccache}"
 export CCACHE_MAXSIZE="${CCACHE_MAXSIZE:-2G}"
+# The presets fix no job counts: one compile and one test per core unless the caller says otherwise.
+export CMAKE_BUILD_PARALLEL_LEVEL="${CMAKE_BUILD_PARALLEL_LEVEL:-$(nproc)}"
+export CTEST_PARALLEL_LEVEL="${CTEST_PARALLEL_LEVEL:-$(nproc)}"
 
 mkdir -p build
 log=build/test.log
 : >"$log"
 for preset in dev asan; do
   echo "== $preset: configure, build, test"
+  start=$SECONDS
   cmake --workflow --preset "$preset" 2>&1 | tee -a "$log"
+  echo "== $preset: $((SECONDS - start)) s"
 done
 
 echo "== fuzz: every target for 30 s"
+start=$SECONDS
 bash scripts/fuzz.sh 30 2>&1 | tee -a "$log"
+echo "== fuzz: $((SECONDS - start)) s"
 
 # One closing line over everything above (ctest's own summaries are further up).
 read -r passed failed < <(awk '

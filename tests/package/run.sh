@@ -20,8 +20,11 @@ prefix=$tmp/prefix
 [[ -f "$build/CMakeCache.txt" ]] || { echo "run.sh: error: $build is not a CMake build directory" >&2; exit 1; }
 cache() { sed -n "s/^$1:[A-Z]*=//p" "$build/CMakeCache.txt"; }
 # The consumer is built with the library's own flags: a sanitizer build needs them at link time.
-cxxflags="$(cache CMAKE_CXX_FLAGS) -Wall -Wextra -Wpedantic -Wconversion -Werror"
-ldflags=$(cache CMAKE_EXE_LINKER_FLAGS)
+# Sanitizers are not in CMAKE_CXX_FLAGS but in SSE_SANITIZERS (the top-level CMakeLists adds them).
+sanitize=$(cache SSE_SANITIZERS)
+basecxxflags="$(cache CMAKE_CXX_FLAGS)${sanitize:+ -fsanitize=$sanitize}"
+cxxflags="$basecxxflags -Wall -Wextra -Wpedantic -Wconversion -Werror"
+ldflags="$(cache CMAKE_EXE_LINKER_FLAGS)${sanitize:+ -fsanitize=$sanitize}"
 version=$(cache CMAKE_PROJECT_VERSION)
 [[ -n "$version" ]] || { echo "run.sh: error: $build/CMakeCache.txt has no CMAKE_PROJECT_VERSION" >&2; exit 1; }
 launcher=()
@@ -62,7 +65,7 @@ check() {  # NAME BINARY [env...]
 #    gives the binary an RPATH to the imported library, so it runs without LD_LIBRARY_PATH.
 cmake -S "$here/consumer" -B "$tmp/cmake-build" -G Ninja \
   -DCMAKE_CXX_COMPILER="$cxx" ${launcher:+-DCMAKE_CXX_COMPILER_LAUNCHER="${launcher[0]}"} \
-  -DCMAKE_CXX_FLAGS="$(cache CMAKE_CXX_FLAGS)" -DCMAKE_EXE_LINKER_FLAGS="$ldflags" \
+  -DCMAKE_CXX_FLAGS="$basecxxflags" -DCMAKE_EXE_LINKER_FLAGS="$ldflags" \
   -DCMAKE_PREFIX_PATH="$prefix" -DSSE_EXPECTED_PREFIX="$prefix" -DSSE_EXPECTED_VERSION="$version" >"$tmp/cmake.log" 2>&1 \
   || { cat "$tmp/cmake.log" >&2; exit 1; }
 cmake --build "$tmp/cmake-build" >"$tmp/build.log" 2>&1 || { cat "$tmp/build.log" >&2; exit 1; }

@@ -25,7 +25,7 @@ root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 # libraries, and scdoc, which renders the man pages built with the tools.
 packages=(
   build-essential cmake ninja-build ccache
-  libcli11-dev libboost-dev libcurl4-openssl-dev nlohmann-json3-dev
+  libcli11-dev libboost-dev libcurl4-openssl-dev nlohmann-json3-dev libssl-dev
   scdoc
 )
 if [ "$profile" != demo ]; then
@@ -36,12 +36,13 @@ if [ "$profile" != demo ]; then
     groff-base zsh fish                         # tests/docs: man page warnings, completions load
     openssl zlib1g-dev                          # sse-listen tests: a TLS server, gzip streams
     chromium                                    # tests/interop: the live page in a real browser
+    curl                                        # sse-serve tests: publishing as users do
+    prometheus                                  # sse-serve tests: promtool checks /metrics
   )
 fi
 if [ "$profile" = bench ]; then
   packages+=(
     nginx libnginx-mod-nchan  # bench-fanout.sh: the fan-out peer
-    curl                      # bench-consume.sh: the byte-moving peer
   )
 fi
 

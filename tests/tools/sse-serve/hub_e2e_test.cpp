@@ -1,6 +1,10 @@
 // The hub end to end, with the real binary: topics on one connection, resume with a topic filter,
 // metrics and health. (HTTP publishing and tokens have their own tests below.)
+#include <sys/wait.h>
+
 #include <gtest/gtest.h>
+
+#include <cstdio>
 
 #include <memory>
 #include <string>
@@ -112,6 +116,12 @@ TEST(Hub, HealthAndMetrics) {
   EXPECT_NE(body.find("\nsse_events_published_total{source=\"stdin\"} 1\n"), std::string::npos)
       << body;
   EXPECT_NE(body.find("# TYPE sse_events_delivered_total counter\n"), std::string::npos) << body;
+  // Prometheus's own linter accepts the exposition (names, HELP/TYPE, units, _total).
+  std::FILE* promtool = ::popen(PROMTOOL " check metrics", "w");
+  ASSERT_NE(promtool, nullptr);
+  std::fwrite(body.data(), 1, body.size(), promtool);
+  int status = ::pclose(promtool);
+  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << "promtool check metrics failed on:\n" << body;
   // Without --metrics there is no such path.
   server_process plain({});
   http_client p(plain.port());

@@ -149,6 +149,15 @@ int server::run() {
 
   ioc_.run();
 
+  if (opts_.verbose) {
+    hub_counters const& c = hub_.counters();
+    std::uint64_t published = 0;
+    for (std::uint64_t n : c.published) published += n;
+    tools::info("served " + std::to_string(c.streams_opened) + " streams; published " + std::to_string(published) +
+                " events; delivered " + std::to_string(c.events_delivered) + " events (" +
+                std::to_string(c.bytes_delivered) + " bytes); dropped " +
+                std::to_string(c.evicted_behind + c.evicted_stalled) + " slow clients");
+  }
   if (caught_signal_ != 0) return 128 + caught_signal_;
   return static_cast<int>(exit_status::ok);
 }

@@ -9,7 +9,7 @@ packages=(
   libgtest-dev libgmock-dev libbenchmark-dev
   clang libclang-rt-14-dev
   scdoc groff-base bash-completion zsh fish
-  curl openssl zlib1g-dev
+  curl openssl libssl-dev zlib1g-dev
   chromium
   nginx libnginx-mod-nchan
 )

@@ -147,6 +147,24 @@ void add_serve_options(CLI::App& app, options& o) {
       ->check(seconds(false));
 
   app.add_flag("--metrics", o.metrics, "Serve Prometheus metrics at GET /metrics");
+  app.add_option_function<std::string>(
+         "--publish-token-file", [&o](std::string const& f) { o.publish_token_file = f; },
+         "Enable POST /events[/TOPIC] for the tokens in FILE (or set SSE_PUBLISH_TOKEN)")
+      ->option_text("FILE");
+  app.add_option("--max-publish", o.max_publish, "Largest publish request body (K, M suffixes)")
+      ->transform(CLI::AsSizeValue(false))
+      ->option_text("BYTES (default: 1M)");
+  app.add_option_function<std::string>(
+         "--token-file", [&o](std::string const& f) { o.token_file = f; },
+         "Subscribers must present one of the tokens in FILE (reloaded on SIGHUP)")
+      ->option_text("FILE");
+  app.add_option_function<std::string>(
+         "--jwt-secret-file", [&o](std::string const& f) { o.jwt_secret_file = f; },
+         "Accept HS256 JWTs signed with the secret in FILE (topics and publish claims)")
+      ->option_text("FILE");
+  app.add_option("--token-cookie", o.token_cookie, "Cookie a subscriber's token may come in")
+      ->capture_default_str()
+      ->option_text("NAME");
   app.add_flag("--exit-on-eof", o.exit_on_eof,
                "At the end of stdin, deliver everything, end the streams and exit")
       ->excludes(no_stdin);

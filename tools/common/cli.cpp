@@ -6,6 +6,14 @@
 
 namespace sse::tools {
 
+void one_value_per_occurrence(CLI::App& app) {
+  // Flags take no value, and a positional (a future list of URLs) needs extra args to gather its
+  // words: only named options that take a value change.
+  for (CLI::Option* opt : app.get_options()) {
+    if (opt->nonpositional() && opt->get_type_size_max() > 0) opt->allow_extra_args(false);
+  }
+}
+
 std::optional<int> parse_command_line(CLI::App& app, int argc, char const* const* argv) {
   try {
     app.parse(argc, argv);

@@ -5,10 +5,14 @@
 #include <CLI/CLI.hpp>
 #include <optional>
 
+#include "common/exit_status.hpp"
+
 namespace sse::tools {
 
-// Exit status for command-line usage errors, shared by every tool (as in most Unix tools).
-inline constexpr int exit_usage = 2;
+// Makes every named option that takes a value take exactly one value per occurrence. CLI11 2.1
+// lets a vector option (-H, -e, --header) swallow every following word, so `-H 'K: V' URL` read
+// the URL as a second header. Called last in each add_*_options, so a new option is covered too.
+void one_value_per_occurrence(CLI::App& app);
 
 // Parses argv into app. Returns std::nullopt when the program should go on, or the exit status
 // when it should stop now (help or version printed: 0; a usage error reported on stderr: 2).

@@ -5,6 +5,8 @@
 
 #include <sse/version.hpp>
 
+#include "common/cli.hpp"
+
 namespace sse::listen {
 namespace {
 
@@ -132,6 +134,7 @@ void add_listen_options(CLI::App& app, options& o) {
   });
 
   app.footer(listen_examples());
+  tools::one_value_per_occurrence(app);
 }
 
 char const* listen_examples() {

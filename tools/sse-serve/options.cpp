@@ -4,6 +4,8 @@
 
 #include <sse/version.hpp>
 
+#include "common/cli.hpp"
+
 namespace sse::serve {
 namespace {
 
@@ -121,6 +123,7 @@ void add_serve_options(CLI::App& app, options& o) {
       ->excludes(quiet);
 
   app.footer(serve_examples());
+  tools::one_value_per_occurrence(app);
 }
 
 char const* serve_examples() {

@@ -10,7 +10,7 @@
 #include <string_view>
 
 #include "common/diagnostics.hpp"
-#include "signals.hpp"
+#include "common/signals.hpp"
 
 namespace sse::listen {
 namespace {
@@ -311,7 +311,7 @@ outcome client::drive() {
       }
       break;
     }
-    if (received_signal() != 0) {
+    if (tools::received_signal() != 0) {
       result = outcome::interrupted;
       break;
     }
@@ -334,7 +334,7 @@ outcome client::drive() {
       wait = std::min(wait, std::chrono::ceil<milliseconds>(limit - now));
     }
     curl_waitfd extra{};
-    extra.fd = signal_fd();
+    extra.fd = tools::signal_fd();
     extra.events = CURL_WAIT_POLLIN;
     curl_multi_poll(m, &extra, extra.fd >= 0 ? 1u : 0u, static_cast<int>(std::max<milliseconds::rep>(wait.count(), 1)),
                     nullptr);
@@ -362,7 +362,7 @@ exit_status client::report_rejection() {
 // Waits for the reconnection time, unless a signal or the deadline comes first.
 bool client::wait_until(steady_time at, outcome& why) {
   for (;;) {
-    if (received_signal() != 0) {
+    if (tools::received_signal() != 0) {
       why = outcome::interrupted;
       return false;
     }
@@ -374,7 +374,7 @@ bool client::wait_until(steady_time at, outcome& why) {
     if (now >= at) return true;
     auto until = deadline_ ? std::min(at, *deadline_) : at;
     auto ms = std::chrono::ceil<milliseconds>(until - now).count();
-    pollfd pfd{signal_fd(), POLLIN, 0};
+    pollfd pfd{tools::signal_fd(), POLLIN, 0};
     ::poll(&pfd, pfd.fd >= 0 ? 1 : 0, static_cast<int>(std::min<milliseconds::rep>(ms, 1000)));
   }
 }

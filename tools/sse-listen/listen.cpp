@@ -11,7 +11,7 @@
 #include "common/terminal.hpp"
 #include "fetch.hpp"
 #include "read_input.hpp"
-#include "signals.hpp"
+#include "common/signals.hpp"
 #include "stream_consumer.hpp"
 
 namespace sse::listen {
@@ -27,7 +27,7 @@ bool want_colour(options const& o) {
 }  // namespace
 
 exit_status run(options const& o) {
-  install_signal_handlers();
+  tools::install_signal_handlers();
   std::optional<steady_time> deadline;
   if (o.timeout > 0) {
     deadline = std::chrono::steady_clock::now() +
@@ -53,7 +53,7 @@ exit_status run(options const& o) {
   if (o.data) {
     if (!o.data->empty() && o.data->front() == '@') {
       body = read_whole_file(o.data->substr(1));
-      if (!body) return received_signal() != 0 ? exit_status::interrupted : exit_status::local_io;
+      if (!body) return tools::received_signal() != 0 ? exit_status::interrupted : exit_status::local_io;
     } else {
       body = *o.data;
     }

@@ -9,7 +9,7 @@
 #include <vector>
 
 #include "common/diagnostics.hpp"
-#include "signals.hpp"
+#include "common/signals.hpp"
 
 namespace sse::listen {
 
@@ -17,15 +17,15 @@ exit_status read_stream(int fd, std::string const& name, options const& o, strea
                         std::optional<steady_time> deadline) {
   std::vector<char> buffer(std::size_t{256} << 10);
   for (;;) {
-    if (received_signal() != 0) return exit_status::interrupted;
+    if (tools::received_signal() != 0) return exit_status::interrupted;
     int wait = -1;
     if (deadline) {
       auto now = std::chrono::steady_clock::now();
       if (now >= *deadline) return exit_status::timeout;
       wait = static_cast<int>(std::chrono::ceil<milliseconds>(*deadline - now).count());
     }
-    pollfd fds[2] = {{fd, POLLIN, 0}, {signal_fd(), POLLIN, 0}};
-    int ready = ::poll(fds, signal_fd() >= 0 ? 2 : 1, wait);
+    pollfd fds[2] = {{fd, POLLIN, 0}, {tools::signal_fd(), POLLIN, 0}};
+    int ready = ::poll(fds, tools::signal_fd() >= 0 ? 2 : 1, wait);
     if (ready < 0 && errno != EINTR) {
       tools::error("cannot read " + name + ": " + std::strerror(errno));
       return exit_status::local_io;
@@ -76,7 +76,7 @@ std::optional<std::string> read_whole_file(std::string const& path) {
   char buffer[65536];
   for (;;) {
     ssize_t n = ::read(fd, buffer, sizeof buffer);
-    if (n < 0 && errno == EINTR && received_signal() != 0) {
+    if (n < 0 && errno == EINTR && tools::received_signal() != 0) {
       if (fd != 0) ::close(fd);
       return std::nullopt;  // the caller sees the signal
     }

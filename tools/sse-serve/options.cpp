@@ -5,23 +5,10 @@
 #include <sse/version.hpp>
 
 #include "common/cli.hpp"
+#include "common/header.hpp"
 
 namespace sse::serve {
 namespace {
-
-// "Name: value" with a token name and a value without line breaks, so a header cannot split the head.
-std::string check_header(std::string const& h) {
-  auto colon = h.find(':');
-  if (colon == std::string::npos || colon == 0) return "expected 'Name: value', got '" + h + "'";
-  for (std::size_t i = 0; i < colon; ++i) {
-    unsigned char c = static_cast<unsigned char>(h[i]);
-    bool token = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-                 std::string_view("!#$%&'*+-.^_`|~").find(static_cast<char>(c)) != std::string_view::npos;
-    if (!token) return "invalid header name in '" + h + "'";
-  }
-  if (h.find_first_of("\r\n", colon) != std::string::npos) return "line break in header value";
-  return {};
-}
 
 std::string check_path(std::string const& p) {
   if (p.empty() || p[0] != '/') return "the path must start with '/'";
@@ -97,7 +84,7 @@ void add_serve_options(CLI::App& app, options& o) {
       "--cors", [&o](std::string const& origin) { o.cors = origin; },
       "Allow cross-origin requests from ORIGIN (or *); answers preflights");
   app.add_option("--header", o.headers, "Add a response header 'Name: value' (repeatable)")
-      ->check(CLI::Validator(check_header, ""))
+      ->check(CLI::Validator(tools::check_header, ""))
       ->option_text("'NAME: VALUE' ...");
   app.add_option("--max-clients", o.max_clients, "Most concurrent streams; more get 503 (0: no limit)")
       ->capture_default_str();

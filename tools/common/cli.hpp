@@ -14,6 +14,15 @@ namespace sse::tools {
 // the URL as a second header. Called last in each add_*_options, so a new option is covered too.
 void one_value_per_occurrence(CLI::App& app);
 
+// Accepts a number of seconds from 0 to max (finite: it becomes a std::chrono duration, which a
+// huge value would overflow). CLI11's NonNegativeNumber accepts inf and writes the whole range of
+// a double into its message.
+CLI::Validator seconds_up_to(double max);
+
+// A transform for unsigned 64-bit options: digits only, at most 2^64-1 (CLI11 2.1 reads "-1" and
+// too many digits as 2^64-1, and "010" as octal 8), leading zeros dropped.
+CLI::Validator whole_number();
+
 // Parses argv into app. Returns std::nullopt when the program should go on, or the exit status
 // when it should stop now (help or version printed: 0; a usage error reported on stderr: 2).
 std::optional<int> parse_command_line(CLI::App& app, int argc, char const* const* argv);

@@ -33,6 +33,9 @@ std::string check_id(std::string const& id) {
 }  // namespace
 
 void add_listen_options(CLI::App& app, options& o) {
+  // Timeouts become std::chrono durations: bounded (about 31 years) so that none overflows.
+  CLI::Validator const max_seconds = tools::seconds_up_to(1e9);
+
   app.set_version_flag("--version", std::string("sse-listen ") + SSE_VERSION_STRING);
   app.get_formatter()->column_width(34);
   o.user_agent = std::string("sse-listen/") + SSE_VERSION_STRING;
@@ -71,21 +74,26 @@ void add_listen_options(CLI::App& app, options& o) {
   app.add_option("-A,--user-agent", o.user_agent, "User-Agent header")->capture_default_str();
   app.add_option("--connect-timeout", o.connect_timeout,
                  "Seconds allowed for each connection attempt")
-      ->check(CLI::NonNegativeNumber);
+      ->check(max_seconds)
+      ->option_text("SECONDS");
 
   auto* no_reconnect = app.add_flag("--no-reconnect", o.no_reconnect,
                                     "Exit when the stream ends instead of reconnecting");
   app.add_option_function<std::uint64_t>(
          "--max-reconnects", [&o](std::uint64_t const& n) { o.max_reconnects = n; },
          "Give up after N reconnections")
+      ->transform(tools::whole_number())
       ->option_text("N")
       ->excludes(no_reconnect);
   app.add_option("--retry", o.retry_ms,
                  "Initial reconnection time in milliseconds (the stream's retry: changes it)")
       ->capture_default_str()
+      ->transform(tools::whole_number())
       ->option_text("MS");
 
-  app.add_option("-n,--count", o.count, "Exit 0 after printing N events")->option_text("N");
+  app.add_option("-n,--count", o.count, "Exit 0 after printing N events")
+      ->transform(tools::whole_number())
+      ->option_text("N");
   app.add_option("-e,--event", o.event_types, "Print (and count) only events of TYPE (repeatable)")
       ->option_text("TYPE");
   app.add_option_function<std::string>(
@@ -97,11 +105,11 @@ void add_listen_options(CLI::App& app, options& o) {
          "Exit 0 at the first event of type TYPE")
       ->option_text("TYPE");
   app.add_option("-t,--timeout", o.timeout, "Exit 124 after SECONDS, reconnections included")
-      ->check(CLI::NonNegativeNumber)
+      ->check(max_seconds)
       ->option_text("SECONDS");
   app.add_option("--idle-timeout", o.idle_timeout,
                  "Treat SECONDS without a byte from the server as a dropped connection")
-      ->check(CLI::NonNegativeNumber)
+      ->check(max_seconds)
       ->option_text("SECONDS");
   app.add_option("--max-event-size", o.max_event_size,
                  "Longest line or event accepted, in bytes (K, M, G suffixes); longer is an error")

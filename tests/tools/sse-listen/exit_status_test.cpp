@@ -6,7 +6,6 @@
 #include <gtest/gtest.h>
 
 #include <fstream>
-#include <regex>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -28,11 +27,13 @@ std::vector<int> in_man_page() {
   EXPECT_TRUE(in) << "cannot read " << SSE_LISTEN_MAN_PAGE;
   std::vector<int> out;
   bool inside = false;
-  std::regex const item(R"(^\*([0-9]+)\*$)");
   for (std::string line; std::getline(in, line);) {
     if (line.rfind("# ", 0) == 0) inside = line == "# EXIT STATUS";
-    std::smatch m;
-    if (inside && std::regex_match(line, m, item)) out.push_back(std::stoi(m[1]));
+    // An item line is the status in bold alone: "*124*". (No std::regex: GCC 12 warns inside it
+    // at -O1 under ASan, and warnings are errors.)
+    bool const item = line.size() > 2 && line.front() == '*' && line.back() == '*' &&
+                      line.find_first_not_of("0123456789", 1) == line.size() - 1;
+    if (inside && item) out.push_back(std::stoi(line.substr(1, line.size() - 2)));
   }
   return out;
 }

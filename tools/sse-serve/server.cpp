@@ -13,6 +13,7 @@
 #include <limits>
 
 #include "common/diagnostics.hpp"
+#include "common/signals.hpp"
 #include "exit_status.hpp"
 #include "page/page.hpp"
 #include "sources/counter_source.hpp"
@@ -278,13 +279,10 @@ int run(options const& opts) {
   {
     server s(opts);
     status = s.run();
-    if (status > 128) signal_number = status - 128;
+    if (status > tools::exit_signal(0)) signal_number = status - tools::exit_signal(0);
   }
-  if (signal_number != 0) {
-    // Let the shell see how we ended (130 for Ctrl-C), as tools do after cleaning up.
-    std::signal(signal_number, SIG_DFL);
-    std::raise(signal_number);
-  }
+  // Let the shell see how we ended (130 for Ctrl-C), as tools do after cleaning up.
+  if (signal_number != 0) tools::reraise(signal_number);
   return status;
 }
 

@@ -128,12 +128,4 @@ void encode_retry(std::string& out, std::uint64_t milliseconds) {
   out.append("\n\n", 2);
 }
 
-bool is_valid_utf8(std::string_view bytes) noexcept {
-  return detail::valid_utf8(bytes.data(), bytes.size());
-}
-
-void append_utf8_repaired(std::string& out, std::string_view bytes) {
-  detail::append_repaired_utf8(out, bytes.data(), bytes.size());
-}
-
 }  // namespace sse

@@ -1,5 +1,7 @@
 #include "utf8.hpp"
 
+#include <sse/utf8.hpp>
+
 #include <cstdint>
 #include <cstring>
 
@@ -217,3 +219,15 @@ void append_repaired_utf8(std::string& out, char const* data, std::size_t n) {
 }
 
 }  // namespace sse::detail
+
+namespace sse {
+
+bool is_valid_utf8(std::string_view bytes) noexcept {
+  return detail::valid_utf8(bytes.data(), bytes.size());
+}
+
+void append_utf8_repaired(std::string& out, std::string_view bytes) {
+  detail::append_repaired_utf8(out, bytes.data(), bytes.size());
+}
+
+}  // namespace sse

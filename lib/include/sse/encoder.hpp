@@ -9,6 +9,9 @@
 
 #include <sse/event.hpp>
 #include <sse/export.hpp>
+// For compatibility only: is_valid_utf8 and append_utf8_repaired were declared here before they
+// moved to their own header. New code includes <sse/utf8.hpp> itself.
+#include <sse/utf8.hpp>
 
 namespace sse {
 
@@ -40,13 +43,6 @@ SSE_EXPORT void encode_comment(std::string& out, std::string_view text);
 
 // Appends a lone "retry: MS" line followed by a blank line (no event is dispatched).
 SSE_EXPORT void encode_retry(std::string& out, std::uint64_t milliseconds);
-
-// True when bytes are valid UTF-8 (as the WHATWG decoder defines it; a BOM counts as a character).
-SSE_EXPORT bool is_valid_utf8(std::string_view bytes) noexcept;
-
-// Appends bytes to out with every invalid UTF-8 sequence replaced by U+FFFD exactly as the WHATWG
-// "UTF-8 decode" does (one U+FFFD per maximal invalid subpart).
-SSE_EXPORT void append_utf8_repaired(std::string& out, std::string_view bytes);
 
 }  // namespace sse
 

@@ -94,21 +94,75 @@ char const* to_string(parse_error e) noexcept {
   return "unknown parse error";
 }
 
-parser::parser(handler& h, parser_options const& options) : handler_(&h), options_(options) {}
+// The parser's whole state. It lives here, not in the header, so that it can change without
+// changing libsse's ABI.
+struct parser::impl {
+  enum class storage : unsigned char { chunk, held, transient };
 
-void parser::fail(parse_error e, std::uint64_t at) {
+  impl(handler& h, parser_options const& options) : handler_(&h), options_(options) {}
+
+  std::size_t feed(std::string_view chunk);
+  std::size_t finish();
+  void reset();
+  void set_last_event_id(std::string_view id);
+
+  // A non-empty line; false on error.
+  bool process_line(char const* line, std::size_t size, bool non_ascii, storage where);
+  char const* after_line_end(char const* eol, char const* end) noexcept;
+  action dispatch();
+  action emit(std::string_view data);
+  bool add_data(std::string_view value, storage where);  // false: the event would be too large
+  std::string_view decode(std::string_view value, bool non_ascii, storage& where);
+  bool buffer_partial(char const* p, std::size_t n, bool non_ascii, std::uint64_t at);
+  void fail(parse_error e, std::uint64_t at);
+  void spill_chunk_views();
+
+  handler* handler_;
+  parser_options options_;
+
+  std::string line_;      // a partial line carried across chunks (raw bytes)
+  std::string held_;      // a completed partial line whose data value is still viewed (see data_)
+  std::string data_;      // storage for the data buffer once it is copied (see data_view_)
+  std::string type_;      // storage for the event type buffer once it is copied
+  std::string id_buffer_;      // the last event ID buffer
+  std::string last_event_id_;  // the event source's last event ID string
+  std::string scratch_;   // a value repaired for invalid UTF-8
+
+  // The data buffer (lines joined with LF, no trailing LF) and the event type buffer. The first data
+  // line of an event is only viewed where it lies (the caller's chunk or held_) and copied into
+  // data_ when a second data line comes or the chunk ends; so is a type inside the current chunk.
+  std::string_view data_view_;
+  std::string_view type_view_;
+  storage data_where_ = storage::transient;  // where data_view_ points: chunk, held_, or data_
+  bool type_in_chunk_ = false;
+  bool has_data_ = false;    // a data field was seen since the last blank line
+  bool id_changed_ = false;  // id_buffer_ differs from last_event_id_
+  bool line_non_ascii_ = false;  // line_ holds a byte >= 0x80
+
+  bool skip_lf_ = false;     // the previous chunk ended with CR: a leading LF completes that line end
+  unsigned char bom_seen_ = 0;   // bytes of a leading BOM matched so far
+  bool bom_done_ = false;
+  parse_error error_ = parse_error::none;
+  std::uint64_t error_offset_ = 0;
+  std::uint64_t offset_ = 0;       // stream bytes consumed before the current feed() call
+  char const* chunk_begin_ = nullptr;  // the chunk feed() is working on
+  std::uint64_t line_start_ = 0;   // stream offset where line_ began
+  std::uint64_t block_start_ = 0;  // stream offset just after the latest blank line
+};
+
+void parser::impl::fail(parse_error e, std::uint64_t at) {
   error_ = e;
   error_offset_ = at;
 }
 
-SSE_HOT char const* parser::after_line_end(char const* eol, char const* end) noexcept {
+SSE_HOT char const* parser::impl::after_line_end(char const* eol, char const* end) noexcept {
   if (*eol == '\n') return eol + 1;
   if (eol + 1 != end) return eol[1] == '\n' ? eol + 2 : eol + 1;
   skip_lf_ = true;  // a CR ends the chunk: an LF starting the next one belongs to this line end
   return end;
 }
 
-bool parser::buffer_partial(char const* p, std::size_t n, bool non_ascii, std::uint64_t at) {
+bool parser::impl::buffer_partial(char const* p, std::size_t n, bool non_ascii, std::uint64_t at) {
   if (line_.empty()) line_start_ = at;
   if (options_.max_event_size != 0 && line_.size() + n > options_.max_event_size) {
     fail(parse_error::event_too_large, line_start_);
@@ -119,7 +173,7 @@ bool parser::buffer_partial(char const* p, std::size_t n, bool non_ascii, std::u
   return true;
 }
 
-SSE_HOT std::string_view parser::decode(std::string_view value, bool non_ascii, storage& where) {
+SSE_HOT std::string_view parser::impl::decode(std::string_view value, bool non_ascii, storage& where) {
   if (!non_ascii || detail::valid_utf8(value.data(), value.size())) return value;
   scratch_.clear();
   detail::append_repaired_utf8(scratch_, value.data(), value.size());
@@ -127,7 +181,7 @@ SSE_HOT std::string_view parser::decode(std::string_view value, bool non_ascii, 
   return scratch_;
 }
 
-SSE_HOT bool parser::process_line(char const* line, std::size_t size, bool non_ascii,
+SSE_HOT bool parser::impl::process_line(char const* line, std::size_t size, bool non_ascii,
                                   storage where) {
   // The stream offset of this line, for an error: computed only when one occurs.
   bool const in_chunk = where == storage::chunk;
@@ -197,7 +251,7 @@ SSE_HOT bool parser::process_line(char const* line, std::size_t size, bool non_a
   return true;
 }
 
-SSE_HOT bool parser::add_data(std::string_view value, storage where) {
+SSE_HOT bool parser::impl::add_data(std::string_view value, storage where) {
   std::size_t const limit = options_.max_event_size;
   std::size_t const current = has_data_ ? data_view_.size() + 1 : 0;
   if (limit != 0 && current + value.size() + type_view_.size() > limit) {
@@ -224,7 +278,7 @@ SSE_HOT bool parser::add_data(std::string_view value, storage where) {
   return true;
 }
 
-SSE_HOT action parser::dispatch() {
+SSE_HOT action parser::impl::dispatch() {
   if (id_changed_) {
     last_event_id_.assign(id_buffer_);
     id_changed_ = false;
@@ -237,7 +291,7 @@ SSE_HOT action parser::dispatch() {
   return emit(data_view_);
 }
 
-SSE_HOT action parser::emit(std::string_view data) {
+SSE_HOT action parser::impl::emit(std::string_view data) {
   event_view ev;
   ev.data = data;
   ev.type = type_view_.empty() ? std::string_view("message") : type_view_;
@@ -250,7 +304,7 @@ SSE_HOT action parser::emit(std::string_view data) {
   return handler_->on_event(ev);
 }
 
-std::size_t parser::feed(std::string_view chunk) {
+std::size_t parser::impl::feed(std::string_view chunk) {
   if (error_ != parse_error::none || chunk.empty()) return 0;
   char const* const begin = chunk.data();
   char const* const end = begin + chunk.size();
@@ -373,7 +427,7 @@ std::size_t parser::feed(std::string_view chunk) {
   return chunk.size();
 }
 
-void parser::spill_chunk_views() {
+void parser::impl::spill_chunk_views() {
   if (data_where_ == storage::chunk) {
     data_.assign(data_view_);
     data_view_ = data_;
@@ -386,7 +440,7 @@ void parser::spill_chunk_views() {
   }
 }
 
-std::size_t parser::finish() {
+std::size_t parser::impl::finish() {
   std::size_t discarded = 0;
   if (!bom_done_) {
     discarded = bom_seen_;
@@ -397,7 +451,7 @@ std::size_t parser::finish() {
   return discarded;
 }
 
-void parser::reset() {
+void parser::impl::reset() {
   line_.clear();
   held_.clear();
   data_.clear();
@@ -420,6 +474,26 @@ void parser::reset() {
   line_start_ = 0;
   block_start_ = 0;
 }
+
+void parser::impl::set_last_event_id(std::string_view id) {
+  last_event_id_.assign(id);
+  id_buffer_.assign(id);
+}
+
+parser::parser(handler& h, parser_options const& options)
+    : impl_(std::make_unique<impl>(h, options)) {}
+parser::~parser() = default;
+parser::parser(parser&& other) noexcept = default;
+parser& parser::operator=(parser&& other) noexcept = default;
+
+std::size_t parser::feed(std::string_view chunk) { return impl_->feed(chunk); }
+std::size_t parser::finish() { return impl_->finish(); }
+void parser::reset() { impl_->reset(); }
+std::string_view parser::last_event_id() const noexcept { return impl_->last_event_id_; }
+void parser::set_last_event_id(std::string_view id) { impl_->set_last_event_id(id); }
+parse_error parser::error() const noexcept { return impl_->error_; }
+std::uint64_t parser::error_offset() const noexcept { return impl_->error_offset_; }
+std::uint64_t parser::offset() const noexcept { return impl_->offset_; }
 
 std::vector<owned_event> parse_all(std::string_view bytes, parser_options const& options) {
   std::vector<owned_event> events;

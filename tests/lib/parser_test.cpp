@@ -1,5 +1,5 @@
 // The parser's API beyond what the case files express: stopping, reset, the last event ID setter,
-// the size limit on long streams, error reporting, parse_all and the version.
+// moving a parser, the size limit on long streams, error reporting, parse_all and the version.
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -10,6 +10,8 @@
 #include <sse/parser.hpp>
 #include <sse/version.hpp>
 #include <string>
+#include <type_traits>
+#include <utility>
 #include <vector>
 
 // Live heap bytes allocated through operator new, so that a test can bound the parser's memory.
@@ -232,6 +234,29 @@ TEST(parser_last_event_id, set_during_a_pending_event_survives_a_blank_line) {
   p.feed("data: a\n\n");
   ASSERT_EQ(r.events.size(), 1u);
   EXPECT_EQ(r.events[0].id, "new");
+}
+
+TEST(parser_move, a_moved_to_parser_continues_the_stream) {
+  static_assert(!std::is_copy_constructible_v<sse::parser>);
+  static_assert(!std::is_copy_assignable_v<sse::parser>);
+  static_assert(std::is_nothrow_move_constructible_v<sse::parser>);
+  static_assert(std::is_nothrow_move_assignable_v<sse::parser>);
+  recorder r;
+  sse::parser a(r);
+  a.feed("id: 7\ndata: one\ndata: tw");  // a pending event with a partial line
+  sse::parser b(std::move(a));
+  b.feed("o\n\n");
+  ASSERT_EQ(r.events.size(), 1u);
+  EXPECT_EQ(r.events[0], (sse::owned_event{"message", "one\ntwo", "7"}));
+
+  recorder other;
+  sse::parser c(other);
+  c = std::move(b);  // c now parses b's stream for r
+  c.feed("data: three\n\n");
+  EXPECT_EQ(r.data(), (std::vector<std::string>{"one\ntwo", "three"}));
+  EXPECT_TRUE(other.events.empty());
+  EXPECT_EQ(c.last_event_id(), "7");
+  EXPECT_EQ(c.offset(), 24u + 3u + 13u);  // every byte fed to a, b and c
 }
 
 TEST(parser_limit, unterminated_line_fails_once_past_the_limit_without_growing) {

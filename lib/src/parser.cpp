@@ -68,6 +68,57 @@ bool equals(std::string_view a, char const (&lit)[5]) noexcept {
   return std::memcmp(a.data(), lit, 4) == 0;
 }
 
+// What kind of line the event stream format sees, and its value: the text after the field name's
+// colon (one leading space stripped), empty for a field name alone, the text after ':' for a
+// comment. The line ends are not part of the line.
+enum class line_kind : unsigned char { blank, comment, data, event, id, retry, other };
+
+struct classified_line {
+  line_kind kind;
+  std::string_view value;
+};
+
+SSE_HOT classified_line classify(char const* line, std::size_t size) noexcept {
+  auto const strip_space = [](std::string_view v) {
+    if (!v.empty() && v.front() == ' ') v.remove_prefix(1);
+    return v;
+  };
+  if (size >= 5 && std::memcmp(line, "data:", 5) == 0) {  // the common case, tested first
+    return {line_kind::data, strip_space(std::string_view(line + 5, size - 5))};
+  }
+  if (size == 0) return {line_kind::blank, {}};
+  if (line[0] == ':') return {line_kind::comment, std::string_view(line + 1, size - 1)};
+  std::string_view name;
+  std::string_view value(line + size, 0);  // never a null view, even when empty
+  if (auto const* colon = static_cast<char const*>(std::memchr(line, ':', size))) {
+    name = std::string_view(line, static_cast<std::size_t>(colon - line));
+    value = std::string_view(colon + 1, size - name.size() - 1);
+  } else {
+    name = std::string_view(line, size);  // a field name alone: its value is the empty string
+  }
+  value = strip_space(value);
+
+  line_kind kind = line_kind::other;  // unknown fields are ignored
+  switch (name.size()) {
+    case 4:
+      if (equals(name, "data")) kind = line_kind::data;
+      break;
+    case 5:
+      if (std::memcmp(name.data(), "event", 5) == 0) {
+        kind = line_kind::event;
+      } else if (std::memcmp(name.data(), "retry", 5) == 0) {
+        kind = line_kind::retry;
+      }
+      break;
+    case 2:
+      if (name[0] == 'i' && name[1] == 'd') kind = line_kind::id;
+      break;
+    default:
+      break;
+  }
+  return {kind, value};
+}
+
 class collector final : public handler {
  public:
   explicit collector(std::vector<owned_event>& out) : out_(out) {}
@@ -102,16 +153,20 @@ struct parser::impl {
   impl(handler& h, parser_options const& options) : handler_(&h), options_(options) {}
 
   std::size_t feed(std::string_view chunk);
+  char const* skip_bom(char const* p, char const* end);
+  char const* complete_partial_line(char const* p, char const* end);
   std::size_t finish();
   void reset();
   void set_last_event_id(std::string_view id);
 
-  // A non-empty line; false on error.
-  bool process_line(char const* line, std::size_t size, bool non_ascii, storage where);
+  bool take(char const* line, std::size_t size, bool non_ascii, storage where, bool blank_next);
+  bool too_large(char const* line, bool in_chunk);
   char const* after_line_end(char const* eol, char const* end) noexcept;
-  action dispatch();
+  action end_block();
   action emit(std::string_view data);
-  bool add_data(std::string_view value, storage where);  // false: the event would be too large
+  void take_over_id();
+  bool data_fits(std::size_t size) const noexcept;
+  void add_data(std::string_view value, storage where);
   std::string_view decode(std::string_view value, bool non_ascii, storage& where);
   bool buffer_partial(char const* p, std::size_t n, bool non_ascii, std::uint64_t at);
   void fail(parse_error e, std::uint64_t at);
@@ -131,6 +186,7 @@ struct parser::impl {
   // The data buffer (lines joined with LF, no trailing LF) and the event type buffer. The first data
   // line of an event is only viewed where it lies (the caller's chunk or held_) and copied into
   // data_ when a second data line comes or the chunk ends; so is a type inside the current chunk.
+  // The usual event, a lone data line right before its blank line, never touches them (see take()).
   std::string_view data_view_;
   std::string_view type_view_;
   storage data_where_ = storage::transient;  // where data_view_ points: chunk, held_, or data_
@@ -155,6 +211,13 @@ void parser::impl::fail(parse_error e, std::uint64_t at) {
   error_offset_ = at;
 }
 
+// Fails with the stream offset of the line: computed only when an error occurs.
+bool parser::impl::too_large(char const* line, bool in_chunk) {
+  fail(parse_error::event_too_large,
+       in_chunk ? offset_ + static_cast<std::uint64_t>(line - chunk_begin_) : line_start_);
+  return true;
+}
+
 SSE_HOT char const* parser::impl::after_line_end(char const* eol, char const* end) noexcept {
   if (*eol == '\n') return eol + 1;
   if (eol + 1 != end) return eol[1] == '\n' ? eol + 2 : eol + 1;
@@ -173,7 +236,8 @@ bool parser::impl::buffer_partial(char const* p, std::size_t n, bool non_ascii, 
   return true;
 }
 
-SSE_HOT std::string_view parser::impl::decode(std::string_view value, bool non_ascii, storage& where) {
+SSE_HOT std::string_view parser::impl::decode(std::string_view value, bool non_ascii,
+                                              storage& where) {
   if (!non_ascii || detail::valid_utf8(value.data(), value.size())) return value;
   scratch_.clear();
   detail::append_repaired_utf8(scratch_, value.data(), value.size());
@@ -181,82 +245,70 @@ SSE_HOT std::string_view parser::impl::decode(std::string_view value, bool non_a
   return scratch_;
 }
 
-SSE_HOT bool parser::impl::process_line(char const* line, std::size_t size, bool non_ascii,
-                                  storage where) {
-  // The stream offset of this line, for an error: computed only when one occurs.
+// Takes one line, blank or not, wherever it lies: the one place where each kind of line has its
+// effect. blank_next says that a blank line follows at once in the same chunk: it is taken too, and
+// a lone data line before it (the shape of most events) then goes to the handler as the event's
+// data straight from where it lies, without passing through the data buffer. Returns true when
+// feed() must return: on an error, or when the handler asked to stop.
+SSE_HOT bool parser::impl::take(char const* line, std::size_t size, bool non_ascii, storage where,
+                                bool blank_next) {
   bool const in_chunk = where == storage::chunk;
-  auto const too_large = [&] {
-    fail(parse_error::event_too_large,
-         in_chunk ? offset_ + static_cast<std::uint64_t>(line - chunk_begin_) : line_start_);
-    return false;
-  };
-  if (line[0] == ':') {
-    if (options_.comments) {
-      handler_->on_comment(decode(std::string_view(line + 1, size - 1), non_ascii, where));
+  classified_line const l = classify(line, size);
+  std::string_view value = l.value;
+  switch (l.kind) {
+    case line_kind::blank:
+      return end_block() == action::stop;
+    case line_kind::data:
+      value = decode(value, non_ascii, where);
+      if (blank_next && !has_data_) {
+        if (!data_fits(value.size())) return too_large(line, in_chunk);
+        return emit(value) == action::stop;
+      }
+      if (!data_fits(value.size())) return too_large(line, in_chunk);
+      add_data(value, where);
+      break;
+    case line_kind::comment:
+      if (options_.comments) handler_->on_comment(decode(value, non_ascii, where));
+      break;
+    case line_kind::event: {
+      value = decode(value, non_ascii, where);
+      std::size_t const data_size = has_data_ ? data_view_.size() : 0;
+      if (options_.max_event_size != 0 && value.size() + data_size > options_.max_event_size) {
+        return too_large(line, in_chunk);
+      }
+      type_in_chunk_ = where == storage::chunk;
+      if (type_in_chunk_) {
+        type_view_ = value;
+      } else {
+        type_.assign(value);
+        type_view_ = type_;
+      }
+      break;
     }
-    return true;
-  }
-
-  std::string_view name;
-  std::string_view value(line + size, 0);  // never a null view, even when empty
-  if (size >= 5 && std::memcmp(line, "data:", 5) == 0) {  // the common case, without a search
-    value = std::string_view(line + 5, size - 5);
-    if (!value.empty() && value.front() == ' ') value.remove_prefix(1);
-    value = decode(value, non_ascii, where);
-    return add_data(value, where) || too_large();
-  }
-  if (auto const* colon = static_cast<char const*>(std::memchr(line, ':', size))) {
-    name = std::string_view(line, static_cast<std::size_t>(colon - line));
-    value = std::string_view(colon + 1, size - name.size() - 1);
-  } else {
-    name = std::string_view(line, size);  // a field name alone: its value is the empty string
-  }
-  if (!value.empty() && value.front() == ' ') value.remove_prefix(1);
-
-  switch (name.size()) {
-    case 4:
-      if (equals(name, "data")) {
-        value = decode(value, non_ascii, where);
-        if (!add_data(value, where)) return too_large();
-      }
-      break;
-    case 5:
-      if (std::memcmp(name.data(), "event", 5) == 0) {
-        value = decode(value, non_ascii, where);
-        std::size_t const data_size = has_data_ ? data_view_.size() : 0;
-        if (options_.max_event_size != 0 && value.size() + data_size > options_.max_event_size) {
-          return too_large();
-        }
-        type_in_chunk_ = where == storage::chunk;
-        if (type_in_chunk_) {
-          type_view_ = value;
-        } else {
-          type_.assign(value);
-          type_view_ = type_;
-        }
-      } else if (std::memcmp(name.data(), "retry", 5) == 0) {
-        if (all_ascii_digits(value)) handler_->on_retry(parse_decimal_saturating(value));
-      }
-      break;
-    case 2:
-      if (name[0] == 'i' && name[1] == 'd' && value.find('\0') == std::string_view::npos) {
+    case line_kind::id:
+      if (value.find('\0') == std::string_view::npos) {
         value = decode(value, non_ascii, where);
         id_buffer_.assign(value);
         id_changed_ = true;
       }
       break;
-    default:
-      break;  // unknown fields are ignored
+    case line_kind::retry:
+      if (all_ascii_digits(value)) handler_->on_retry(parse_decimal_saturating(value));
+      break;
+    case line_kind::other:
+      break;
   }
-  return true;
+  return blank_next && end_block() == action::stop;
 }
 
-SSE_HOT bool parser::impl::add_data(std::string_view value, storage where) {
+// Whether a data value of this size can join the event within max_event_size.
+SSE_HOT bool parser::impl::data_fits(std::size_t size) const noexcept {
   std::size_t const limit = options_.max_event_size;
   std::size_t const current = has_data_ ? data_view_.size() + 1 : 0;
-  if (limit != 0 && current + value.size() + type_view_.size() > limit) {
-    return false;
-  }
+  return limit == 0 || current + size + type_view_.size() <= limit;
+}
+
+SSE_HOT void parser::impl::add_data(std::string_view value, storage where) {
   if (!has_data_) {  // the first data line of an event: usually only viewed where it lies
     has_data_ = true;
     data_where_ = where;
@@ -266,7 +318,7 @@ SSE_HOT bool parser::impl::add_data(std::string_view value, storage where) {
     } else {
       data_view_ = value;
     }
-    return true;
+    return;
   }
   if (data_where_ != storage::transient) {
     data_.assign(data_view_);
@@ -275,23 +327,26 @@ SSE_HOT bool parser::impl::add_data(std::string_view value, storage where) {
   data_.push_back('\n');
   data_.append(value);
   data_view_ = data_;
-  return true;
 }
 
-SSE_HOT action parser::impl::dispatch() {
+SSE_HOT void parser::impl::take_over_id() {
   if (id_changed_) {
     last_event_id_.assign(id_buffer_);
     id_changed_ = false;
   }
-  if (!has_data_) {
-    type_in_chunk_ = false;
-    type_view_ = {};
-    return action::proceed;
-  }
-  return emit(data_view_);
+}
+
+// A blank line: the block's id becomes the last event ID, and an event with data is dispatched.
+SSE_HOT action parser::impl::end_block() {
+  if (has_data_) return emit(data_view_);
+  take_over_id();
+  type_in_chunk_ = false;
+  type_view_ = {};
+  return action::proceed;
 }
 
 SSE_HOT action parser::impl::emit(std::string_view data) {
+  take_over_id();
   event_view ev;
   ev.data = data;
   ev.type = type_view_.empty() ? std::string_view("message") : type_view_;
@@ -304,6 +359,50 @@ SSE_HOT action parser::impl::emit(std::string_view data) {
   return handler_->on_event(ev);
 }
 
+// Matches a leading BOM, which may come split across chunks. Returns where the stream proper starts.
+char const* parser::impl::skip_bom(char const* p, char const* end) {
+  for (; p != end; ++p) {
+    if (static_cast<unsigned char>(*p) != byte_order_mark[bom_seen_]) {
+      // Not a BOM after all: the bytes matched so far are the start of the first line.
+      bom_done_ = true;
+      if (bom_seen_ > 0) {
+        buffer_partial(reinterpret_cast<char const*>(byte_order_mark), bom_seen_, true, 0);
+      }
+      return p;
+    }
+    if (++bom_seen_ == 3) {
+      bom_done_ = true;
+      return p + 1;
+    }
+  }
+  return end;
+}
+
+// Completes the line carried over from earlier chunks with the start of [p, end) and takes it.
+// Returns where the next line starts (end when this one goes on past the chunk), nullptr on error.
+char const* parser::impl::complete_partial_line(char const* p, char const* end) {
+  bool non_ascii = false;
+  char const* const eol = find_line_end(p, end, non_ascii);
+  std::uint64_t const at = offset_ + static_cast<std::uint64_t>(p - chunk_begin_);
+  if (!buffer_partial(p, static_cast<std::size_t>(eol - p), non_ascii, at)) return nullptr;
+  if (eol == end) return end;
+  char const* const next = after_line_end(eol, end);
+  // Keep the completed line in held_ so that a data value in it can be viewed until dispatch,
+  // unless held_ is still lent to the current event's first data line.
+  storage where = storage::transient;
+  if (data_where_ != storage::held) {
+    held_.swap(line_);
+    where = storage::held;
+  }
+  std::string const& line = where == storage::held ? held_ : line_;
+  bool const line_non_ascii = line_non_ascii_;
+  line_non_ascii_ = false;
+  // Never blank (a partial line holds at least one byte), so only an error returns true.
+  bool const failed = take(line.data(), line.size(), line_non_ascii, where, false);
+  line_.clear();
+  return failed ? nullptr : next;
+}
+
 std::size_t parser::impl::feed(std::string_view chunk) {
   if (error_ != parse_error::none || chunk.empty()) return 0;
   char const* const begin = chunk.data();
@@ -314,19 +413,7 @@ std::size_t parser::impl::feed(std::string_view chunk) {
   auto const consumed = [&](char const* q) { return static_cast<std::size_t>(q - begin); };
 
   if (!bom_done_) {
-    for (; p != end; ++p) {
-      if (static_cast<unsigned char>(*p) != byte_order_mark[bom_seen_]) {
-        // Not a BOM after all: the bytes matched so far are the start of the first line.
-        bom_done_ = true;
-        if (bom_seen_ > 0) buffer_partial(reinterpret_cast<char const*>(byte_order_mark), bom_seen_, true, 0);
-        break;
-      }
-      if (++bom_seen_ == 3) {
-        bom_done_ = true;
-        ++p;
-        break;
-      }
-    }
+    p = skip_bom(p, end);
     if (p == end) {
       offset_ += chunk.size();
       return chunk.size();
@@ -343,43 +430,13 @@ std::size_t parser::impl::feed(std::string_view chunk) {
   }
 
   if (!line_.empty() && p != end) {
-    bool non_ascii = false;
-    char const* const eol = find_line_end(p, end, non_ascii);
-    if (!buffer_partial(p, static_cast<std::size_t>(eol - p), non_ascii, at(p))) return consumed(p);
-    if (eol == end) {
-      offset_ += chunk.size();
-      return chunk.size();
-    }
-    char const* const next = after_line_end(eol, end);
-    // Keep the completed line in held_ so that a data value in it can be viewed until dispatch,
-    // unless held_ is still lent to the current event's first data line.
-    storage where = storage::transient;
-    if (data_where_ != storage::held) {
-      held_.swap(line_);
-      where = storage::held;
-    }
-    std::string const& line = where == storage::held ? held_ : line_;
-    bool const line_non_ascii = line_non_ascii_;
-    line_non_ascii_ = false;
-    bool const ok = process_line(line.data(), line.size(), line_non_ascii, where);
-    line_.clear();
-    if (!ok) return consumed(p);
+    char const* const next = complete_partial_line(p, end);
+    if (next == nullptr) return consumed(p);
     p = next;
   }
 
   char const* block = nullptr;  // just after the latest blank line in this chunk
   while (p != end) {
-    if (*p == '\n' || *p == '\r') {  // a blank line: dispatch
-      p = after_line_end(p, end);
-      block = p;
-      if (dispatch() == action::stop) {
-        block_start_ = at(block);
-        spill_chunk_views();
-        offset_ += consumed(p);
-        return consumed(p);
-      }
-      continue;
-    }
     bool non_ascii = false;
     char const* const eol = find_line_end(p, end, non_ascii);
     if (eol == end) {
@@ -392,33 +449,22 @@ std::size_t parser::impl::feed(std::string_view chunk) {
       return consumed(p);
     }
     char const* const next = after_line_end(eol, end);
-    // The shape of most events, a lone data line right before its blank line, is dispatched
-    // straight from the chunk without passing through the data buffer.
-    if (!has_data_ && next != end && (*next == '\n' || *next == '\r') && size >= 5 &&
-        std::memcmp(p, "data:", 5) == 0) {
-      std::string_view value(p + 5, size - 5);
-      if (!value.empty() && value.front() == ' ') value.remove_prefix(1);
-      storage where = storage::chunk;
-      value = decode(value, non_ascii, where);
-      std::size_t const limit = options_.max_event_size;
-      if (limit == 0 || value.size() + type_view_.size() <= limit) {
-        if (id_changed_) {
-          last_event_id_.assign(id_buffer_);
-          id_changed_ = false;
-        }
-        p = after_line_end(next, end);
-        block = p;
-        if (emit(value) == action::stop) {
-          block_start_ = at(block);
-          spill_chunk_views();
-          offset_ += consumed(p);
-          return consumed(p);
-        }
-        continue;
-      }
+    bool const blank_next = size != 0 && next != end && (*next == '\n' || *next == '\r');
+    bool const must_return = take(p, size, non_ascii, storage::chunk, blank_next);
+    if (must_return && error_ != parse_error::none) return consumed(p);
+    if (blank_next) {
+      p = after_line_end(next, end);
+      block = p;
+    } else {
+      p = next;
+      if (size == 0) block = p;
     }
-    if (!process_line(p, size, non_ascii, storage::chunk)) return consumed(p);
-    p = next;
+    if (must_return) {  // the handler asked to stop
+      block_start_ = at(block);
+      spill_chunk_views();
+      offset_ += consumed(p);
+      return consumed(p);
+    }
   }
 
   if (block != nullptr) block_start_ = at(block);

@@ -18,23 +18,45 @@ namespace {
 constexpr unsigned char byte_order_mark[3] = {0xEF, 0xBB, 0xBF};
 
 // The first CR or LF in [p, end), or end. Sets non_ascii when a byte before it has its high bit
-// set: only such lines need UTF-8 validation, so ASCII streams are scanned exactly once.
-char const* find_line_end(char const* p, char const* end, bool& non_ascii) noexcept {
+// set: only such lines need UTF-8 validation, so ASCII streams are scanned exactly once. Inlined
+// into feed(): most lines end within their first 16 bytes or a few blocks more, where a call would
+// cost as much as the search. A long line goes 32 bytes a round.
+SSE_HOT char const* find_line_end(char const* p, char const* end, bool& non_ascii) noexcept {
 #if defined(__SSE2__)
   __m128i const cr = _mm_set1_epi8('\r');
   __m128i const lf = _mm_set1_epi8('\n');
-  while (end - p >= 16) {
-    __m128i const v = _mm_loadu_si128(reinterpret_cast<__m128i const*>(p));
-    auto const eol = static_cast<unsigned>(
-        _mm_movemask_epi8(_mm_or_si128(_mm_cmpeq_epi8(v, cr), _mm_cmpeq_epi8(v, lf))));
+  auto const line_ends = [&](__m128i v) {
+    return _mm_or_si128(_mm_cmpeq_epi8(v, cr), _mm_cmpeq_epi8(v, lf));
+  };
+  // One block: the line end in it (true), or its high bits noted and p past it (false).
+  auto const block = [&](char const*& q) {
+    __m128i const v = _mm_loadu_si128(reinterpret_cast<__m128i const*>(q));
+    auto const eol = static_cast<unsigned>(_mm_movemask_epi8(line_ends(v)));
     auto const high = static_cast<unsigned>(_mm_movemask_epi8(v));
     if (eol != 0) {
       unsigned const k = static_cast<unsigned>(__builtin_ctz(eol));
       if ((high & ((1u << k) - 1)) != 0) non_ascii = true;
-      return p + k;
+      q += k;
+      return true;
     }
     if (high != 0) non_ascii = true;
-    p += 16;
+    q += 16;
+    return false;
+  };
+  if (end - p >= 16 && block(p)) return p;
+  // Two blocks a round with their high bits gathered; the round with a line end in it is looked at
+  // again block by block.
+  __m128i high = _mm_setzero_si128();
+  while (end - p >= 32) {
+    __m128i const v0 = _mm_loadu_si128(reinterpret_cast<__m128i const*>(p));
+    __m128i const v1 = _mm_loadu_si128(reinterpret_cast<__m128i const*>(p + 16));
+    if (_mm_movemask_epi8(_mm_or_si128(line_ends(v0), line_ends(v1))) != 0) break;
+    high = _mm_or_si128(high, _mm_or_si128(v0, v1));
+    p += 32;
+  }
+  if (_mm_movemask_epi8(high) != 0) non_ascii = true;
+  while (end - p >= 16) {
+    if (block(p)) return p;
   }
 #endif
   for (; p != end; ++p) {

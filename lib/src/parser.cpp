@@ -215,6 +215,7 @@ struct parser::impl {
   bool type_in_chunk_ = false;
   bool has_data_ = false;    // a data field was seen since the last blank line
   bool id_changed_ = false;  // id_buffer_ differs from last_event_id_
+  bool own_id_ = false;      // an id field was taken since the last dispatched event
   bool line_non_ascii_ = false;  // line_ holds a byte >= 0x80
 
   bool skip_lf_ = false;     // the previous chunk ended with CR: a leading LF completes that line end
@@ -312,6 +313,7 @@ SSE_HOT bool parser::impl::take(char const* line, std::size_t size, bool non_asc
         value = decode(value, non_ascii, where);
         id_buffer_.assign(value);
         id_changed_ = true;
+        own_id_ = true;
       }
       break;
     case line_kind::retry:
@@ -373,8 +375,10 @@ SSE_HOT action parser::impl::emit(std::string_view data) {
   ev.data = data;
   ev.type = type_view_.empty() ? std::string_view("message") : type_view_;
   ev.id = last_event_id_;
+  ev.own_id = own_id_;
   // The buffers are reset before the call (ev keeps its views), so nothing is reloaded after it.
   has_data_ = false;
+  own_id_ = false;
   data_where_ = storage::transient;
   type_in_chunk_ = false;
   type_view_ = {};
@@ -532,6 +536,7 @@ void parser::impl::reset() {
   has_data_ = false;
   id_buffer_.assign(last_event_id_);
   id_changed_ = false;
+  own_id_ = false;
   line_non_ascii_ = false;
   skip_lf_ = false;
   bom_seen_ = 0;
@@ -546,6 +551,7 @@ void parser::impl::reset() {
 void parser::impl::set_last_event_id(std::string_view id) {
   last_event_id_.assign(id);
   id_buffer_.assign(id);
+  own_id_ = false;  // the next event's id comes from the caller, not from the stream
 }
 
 parser::parser(handler& h, parser_options const& options)

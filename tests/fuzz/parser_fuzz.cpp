@@ -1,6 +1,6 @@
 // Fuzz target: the parser on arbitrary bytes under arbitrary chunking. It must never crash, must
-// give the same events however the stream is cut, must stop and resume at any event without
-// losing or repeating one, and must only ever report valid UTF-8.
+// give the same events (own_id included) however the stream is cut, must stop and resume at any
+// event without losing or repeating one, and must only ever report valid UTF-8.
 #include <sse/encoder.hpp>
 #include <sse/parser.hpp>
 
@@ -32,6 +32,7 @@ struct recorder final : sse::handler {
     log.append("E").append(std::to_string(ev.type.size())).append(":").append(ev.type);
     log.append(std::to_string(ev.data.size())).append(":").append(ev.data);
     log.append(std::to_string(ev.id.size())).append(":").append(ev.id);
+    log.append(ev.own_id ? "+" : "-");
     ++events;
     return stop_at != 0 && events % stop_at == 0 ? sse::action::stop : sse::action::proceed;
   }

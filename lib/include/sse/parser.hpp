@@ -77,7 +77,7 @@ class SSE_EXPORT parser {
   // does not count, as in browsers: it is what EventSource sends as Last-Event-ID on reconnect.
   std::string_view last_event_id() const noexcept;
   // Replaces the last event ID (and the pending ID buffer), e.g. with the Last-Event-ID a client
-  // resumes from.
+  // resumes from. The next event's own_id is false unless the stream gives it an "id" field.
   void set_last_event_id(std::string_view id);
 
   parse_error error() const noexcept;

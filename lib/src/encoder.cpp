@@ -1,6 +1,5 @@
-#include <sse/encoder.hpp>
-
 #include <cstring>
+#include <sse/encoder.hpp>
 
 #include "utf8.hpp"
 
@@ -65,11 +64,16 @@ std::size_t field_size(std::size_t name, std::size_t value) noexcept {
 
 char const* to_string(encode_error e) noexcept {
   switch (e) {
-    case encode_error::none: return "no error";
-    case encode_error::id_has_line_break: return "event id contains a line break (CR or LF)";
-    case encode_error::id_has_nul: return "event id contains a NUL character";
-    case encode_error::type_has_line_break: return "event type contains a line break (CR or LF)";
-    case encode_error::invalid_utf8: return "event field is not valid UTF-8";
+    case encode_error::none:
+      return "no error";
+    case encode_error::id_has_line_break:
+      return "event id contains a line break (CR or LF)";
+    case encode_error::id_has_nul:
+      return "event id contains a NUL character";
+    case encode_error::type_has_line_break:
+      return "event type contains a line break (CR or LF)";
+    case encode_error::invalid_utf8:
+      return "event field is not valid UTF-8";
   }
   return "unknown encode error";
 }

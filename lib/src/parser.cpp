@@ -1,6 +1,5 @@
-#include <sse/parser.hpp>
-
 #include <cstring>
+#include <sse/parser.hpp>
 
 #include "utf8.hpp"
 
@@ -161,8 +160,10 @@ void handler::on_comment(std::string_view) {}
 
 char const* to_string(parse_error e) noexcept {
   switch (e) {
-    case parse_error::none: return "no error";
-    case parse_error::event_too_large: return "line or event larger than the maximum event size";
+    case parse_error::none:
+      return "no error";
+    case parse_error::event_too_large:
+      return "line or event larger than the maximum event size";
   }
   return "unknown parse error";
 }
@@ -197,36 +198,37 @@ struct parser::impl {
   handler* handler_;
   parser_options options_;
 
-  std::string line_;      // a partial line carried across chunks (raw bytes)
-  std::string held_;      // a completed partial line whose data value is still viewed (see data_)
-  std::string data_;      // storage for the data buffer once it is copied (see data_view_)
-  std::string type_;      // storage for the event type buffer once it is copied
-  std::string id_buffer_;      // the last event ID buffer
+  std::string line_;       // a partial line carried across chunks (raw bytes)
+  std::string held_;       // a completed partial line whose data value is still viewed (see data_)
+  std::string data_;       // storage for the data buffer once it is copied (see data_view_)
+  std::string type_;       // storage for the event type buffer once it is copied
+  std::string id_buffer_;  // the last event ID buffer
   std::string last_event_id_;  // the event source's last event ID string
-  std::string scratch_;   // a value repaired for invalid UTF-8
+  std::string scratch_;        // a value repaired for invalid UTF-8
 
-  // The data buffer (lines joined with LF, no trailing LF) and the event type buffer. The first data
-  // line of an event is only viewed where it lies (the caller's chunk or held_) and copied into
-  // data_ when a second data line comes or the chunk ends; so is a type inside the current chunk.
-  // The usual event, a lone data line right before its blank line, never touches them (see take()).
+  // The data buffer (lines joined with LF, no trailing LF) and the event type buffer. The first
+  // data line of an event is only viewed where it lies (the caller's chunk or held_) and copied
+  // into data_ when a second data line comes or the chunk ends; so is a type inside the current
+  // chunk. The usual event, a lone data line right before its blank line, skips the data buffer
+  // altogether (see take()).
   std::string_view data_view_;
   std::string_view type_view_;
   storage data_where_ = storage::transient;  // where data_view_ points: chunk, held_, or data_
   bool type_in_chunk_ = false;
-  bool has_data_ = false;    // a data field was seen since the last blank line
-  bool id_changed_ = false;  // id_buffer_ differs from last_event_id_
-  bool own_id_ = false;      // an id field was taken since the last dispatched event
+  bool has_data_ = false;        // a data field was seen since the last blank line
+  bool id_changed_ = false;      // id_buffer_ differs from last_event_id_
+  bool own_id_ = false;          // an id field was taken since the last dispatched event
   bool line_non_ascii_ = false;  // line_ holds a byte >= 0x80
 
-  bool skip_lf_ = false;     // the previous chunk ended with CR: a leading LF completes that line end
-  unsigned char bom_seen_ = 0;   // bytes of a leading BOM matched so far
+  bool skip_lf_ = false;  // the previous chunk ended with CR: a leading LF completes that line end
+  unsigned char bom_seen_ = 0;  // bytes of a leading BOM matched so far
   bool bom_done_ = false;
   parse_error error_ = parse_error::none;
   std::uint64_t error_offset_ = 0;
-  std::uint64_t offset_ = 0;       // stream bytes consumed before the current feed() call
+  std::uint64_t offset_ = 0;           // stream bytes consumed before the current feed() call
   char const* chunk_begin_ = nullptr;  // the chunk feed() is working on
-  std::uint64_t line_start_ = 0;   // stream offset where line_ began
-  std::uint64_t block_start_ = 0;  // stream offset just after the latest blank line
+  std::uint64_t line_start_ = 0;       // stream offset where line_ began
+  std::uint64_t block_start_ = 0;      // stream offset just after the latest blank line
 };
 
 void parser::impl::fail(parse_error e, std::uint64_t at) {
@@ -385,7 +387,8 @@ SSE_HOT action parser::impl::emit(std::string_view data) {
   return handler_->on_event(ev);
 }
 
-// Matches a leading BOM, which may come split across chunks. Returns where the stream proper starts.
+// Matches a leading BOM, which may come split across chunks. Returns where the stream proper
+// starts.
 char const* parser::impl::skip_bom(char const* p, char const* end) {
   for (; p != end; ++p) {
     if (static_cast<unsigned char>(*p) != byte_order_mark[bom_seen_]) {
@@ -466,7 +469,8 @@ std::size_t parser::impl::feed(std::string_view chunk) {
     bool non_ascii = false;
     char const* const eol = find_line_end(p, end, non_ascii);
     if (eol == end) {
-      if (!buffer_partial(p, static_cast<std::size_t>(end - p), non_ascii, at(p))) return consumed(p);
+      if (!buffer_partial(p, static_cast<std::size_t>(end - p), non_ascii, at(p)))
+        return consumed(p);
       break;
     }
     auto const size = static_cast<std::size_t>(eol - p);
@@ -560,14 +564,30 @@ parser::~parser() = default;
 parser::parser(parser&& other) noexcept = default;
 parser& parser::operator=(parser&& other) noexcept = default;
 
-std::size_t parser::feed(std::string_view chunk) { return impl_->feed(chunk); }
-std::size_t parser::finish() { return impl_->finish(); }
-void parser::reset() { impl_->reset(); }
-std::string_view parser::last_event_id() const noexcept { return impl_->last_event_id_; }
-void parser::set_last_event_id(std::string_view id) { impl_->set_last_event_id(id); }
-parse_error parser::error() const noexcept { return impl_->error_; }
-std::uint64_t parser::error_offset() const noexcept { return impl_->error_offset_; }
-std::uint64_t parser::offset() const noexcept { return impl_->offset_; }
+std::size_t parser::feed(std::string_view chunk) {
+  return impl_->feed(chunk);
+}
+std::size_t parser::finish() {
+  return impl_->finish();
+}
+void parser::reset() {
+  impl_->reset();
+}
+std::string_view parser::last_event_id() const noexcept {
+  return impl_->last_event_id_;
+}
+void parser::set_last_event_id(std::string_view id) {
+  impl_->set_last_event_id(id);
+}
+parse_error parser::error() const noexcept {
+  return impl_->error_;
+}
+std::uint64_t parser::error_offset() const noexcept {
+  return impl_->error_offset_;
+}
+std::uint64_t parser::offset() const noexcept {
+  return impl_->offset_;
+}
 
 std::vector<owned_event> parse_all(std::string_view bytes, parser_options const& options) {
   std::vector<owned_event> events;

@@ -2,12 +2,11 @@
 // parser gives back as LF). Arbitrary bytes are cut into events
 // (type, id, data, retry); every event the encoder accepts must parse back to itself (with own_id
 // true exactly when it had an id), and every event it refuses must have a reason validate() names.
-#include <sse/encoder.hpp>
-#include <sse/parser.hpp>
-
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
+#include <sse/encoder.hpp>
+#include <sse/parser.hpp>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -83,8 +82,8 @@ extern "C" int LLVMFuzzerTestOneInput(std::uint8_t const* data, std::size_t size
     }
     if (wire.size() - before != sse::encoded_size(ev)) fail("encoded_size() is wrong");
     if (ev.id) last_id.assign(*ev.id);
-    expected.push_back(
-        {ev.type.empty() ? "message" : std::string(ev.type), normalize_line_breaks(ev.data), last_id});
+    expected.push_back({ev.type.empty() ? "message" : std::string(ev.type),
+                        normalize_line_breaks(ev.data), last_id});
     expected_own_ids.push_back(ev.id.has_value());
   }
   sse::encode_comment(wire, parts.back());

@@ -275,9 +275,9 @@ TEST_P(parser_cases, all_chunkings) {
   for (std::size_t i = 0; i < events.size(); ++i) {
     if (i < c.own_ids.size() && c.own_ids[i]) {
       std::string const suffix = own_id_suffix(*c.own_ids[i]);
-      bool const matches = events[i].size() >= suffix.size() &&
-                           events[i].compare(events[i].size() - suffix.size(), suffix.size(),
-                                             suffix) == 0;
+      bool const matches =
+          events[i].size() >= suffix.size() &&
+          events[i].compare(events[i].size() - suffix.size(), suffix.size(), suffix) == 0;
       EXPECT_TRUE(matches) << "event " << i << " expected" << suffix << ": " << events[i];
     }
     events[i].erase(events[i].rfind(" own_id="));

@@ -249,21 +249,26 @@ struct own_id_case {
 std::vector<own_id_case> const& own_id_cases() {
   static std::vector<own_id_case> const cases = {
       {"id: 1\ndata: a\n\n", {{"message", "a", "1"}}, {true}},
-      {"id: 1\ndata: a\n\ndata: b\n\n", {{"message", "a", "1"}, {"message", "b", "1"}},
+      {"id: 1\ndata: a\n\ndata: b\n\n",
+       {{"message", "a", "1"}, {"message", "b", "1"}},
        {true, false}},  // carried over
-      {"id: 1\n\ndata: a\n\ndata: b\n\n", {{"message", "a", "1"}, {"message", "b", "1"}},
+      {"id: 1\n\ndata: a\n\ndata: b\n\n",
+       {{"message", "a", "1"}, {"message", "b", "1"}},
        {true, false}},  // an id-only block before the event counts, once
       {"id: 1\n\n: comment\n\nretry: 5\n\ndata: a\n\n", {{"message", "a", "1"}}, {true}},
-      {"data: a\n\nid: 2\0003\ndata: b\n\n"s, {{"message", "a", ""}, {"message", "b", ""}},
+      {"data: a\n\nid: 2\0003\ndata: b\n\n"s,
+       {{"message", "a", ""}, {"message", "b", ""}},
        {false, false}},  // an id with NUL is ignored
       {"id: 1\ndata: a\n\nid:\ndata: b\n\nid\ndata: c\n\n",
        {{"message", "a", "1"}, {"message", "b", ""}, {"message", "c", ""}},
-       {true, true, true}},  // an empty id is the event's own
+       {true, true, true}},                                     // an empty id is the event's own
       {"data: a\nid: 9\n\n", {{"message", "a", "9"}}, {true}},  // after the data line
-      {"id: 1\r\ndata: a\r\n\r\ndata: b\r\r", {{"message", "a", "1"}, {"message", "b", "1"}},
+      {"id: 1\r\ndata: a\r\n\r\ndata: b\r\r",
+       {{"message", "a", "1"}, {"message", "b", "1"}},
        {true, false}},
       {"id: 1\ndata: a\ndata: b\n\ndata: c\n\n",
-       {{"message", "a\nb", "1"}, {"message", "c", "1"}}, {true, false}},
+       {{"message", "a\nb", "1"}, {"message", "c", "1"}},
+       {true, false}},
   };
   return cases;
 }

@@ -23,9 +23,9 @@ struct event_view {
 // An event to encode. Views must stay valid only for the duration of the encode call.
 struct event {
   std::string_view data;
-  std::string_view type;                  // empty means the default type ("message"): no event line
-  std::optional<std::string_view> id;     // nullopt: no id line; "" resets the client's last event ID
-  std::optional<std::uint64_t> retry;     // reconnection time in milliseconds
+  std::string_view type;               // empty means the default type ("message"): no event line
+  std::optional<std::string_view> id;  // nullopt: no id line; "" resets the client's last event ID
+  std::optional<std::uint64_t> retry;  // reconnection time in milliseconds
 };
 
 // An owned copy of an event_view, for tests and simple users.

@@ -6,12 +6,11 @@
 #include <cstddef>
 #include <cstdint>
 #include <memory>
+#include <sse/event.hpp>
+#include <sse/export.hpp>
 #include <string>
 #include <string_view>
 #include <vector>
-
-#include <sse/event.hpp>
-#include <sse/export.hpp>
 
 namespace sse {
 

@@ -3,10 +3,9 @@
 #ifndef SSE_UTF8_HPP
 #define SSE_UTF8_HPP
 
+#include <sse/export.hpp>
 #include <string>
 #include <string_view>
-
-#include <sse/export.hpp>
 
 namespace sse {
 

@@ -13,7 +13,10 @@
 // on the same server: the most events a second any page could take.
 //
 // usage: node bench.mjs --page NAME=SSE_SERVE ... [--peer] [--short N] [--long N] [--rate N]
-//          [--runs R] [--deadline S] [--client-buffer SIZE] [--driver pipe|playwright] --out FILE
+//          [--runs R] [--deadline S] [--client-buffer SIZE] [--driver pipe|playwright] [--check]
+//          --out FILE
+// --check (the ctest smoke test): exit 1 unless every run of every page ended with the last line
+// on screen and no reset.
 import { spawn } from 'node:child_process';
 import { createRequire } from 'node:module';
 import fs from 'node:fs';
@@ -25,7 +28,7 @@ const CHROMIUM = process.env.CHROMIUM ?? '/usr/bin/chromium';
 
 const opts = {
   pages: [], peer: false, short: 500000, long: 100000, rate: 100000, runs: 3, deadline: 60,
-  clientBuffer: '256M', driver: 'pipe', out: null,
+  clientBuffer: '256M', driver: 'pipe', out: null, check: false,
 };
 for (let i = 2; i < process.argv.length; ++i) {
   const arg = process.argv[i];
@@ -46,6 +49,7 @@ for (let i = 2; i < process.argv.length; ++i) {
   else if (arg === '--client-buffer') opts.clientBuffer = value();
   else if (arg === '--driver') opts.driver = value();
   else if (arg === '--out') opts.out = value();
+  else if (arg === '--check') opts.check = true;
   else usage(`unknown argument: ${arg}`);
 }
 if (opts.pages.length === 0) usage('at least one --page NAME=SSE_SERVE is needed');
@@ -330,3 +334,9 @@ for (const scenario of scenarios) {
 }
 const widths = rows[0].map((_, c) => Math.max(...rows.map((r) => r[c].length)));
 for (const row of rows) console.log(row.map((cell, c) => (c < 2 ? cell.padEnd(widths[c]) : cell.padStart(widths[c]))).join('  '));
+
+if (opts.check) {
+  const bad = results.filter((r) => !r.last_shown || r.reset);
+  for (const r of bad) console.error(`bench-page: error: ${r.scenario}, run ${r.run}, ${r.page}: ${r.reset ? 'dropped by the server' : 'the last line never showed'}`);
+  if (bad.length) process.exit(1);
+}

@@ -5,6 +5,7 @@
 #include <cstdlib>
 #include <sse/version.hpp>
 
+#include "backplane/redis_url.hpp"
 #include "common/cli.hpp"
 #include "common/header.hpp"
 #include "hub/event_hub.hpp"
@@ -28,7 +29,9 @@ std::string check_path(std::string const& p) {
 
 // Durations are bounded (a day) so that no value overflows when it becomes a timer's duration.
 constexpr double max_seconds = 86400.0;
-CLI::Validator seconds(bool zero_allowed) { return tools::seconds_up_to(max_seconds, zero_allowed); }
+CLI::Validator seconds(bool zero_allowed) {
+  return tools::seconds_up_to(max_seconds, zero_allowed);
+}
 
 void add_serve_options(CLI::App& app, options& o) {
   app.set_version_flag("--version", std::string("sse-serve ") + SSE_VERSION_STRING);
@@ -92,8 +95,8 @@ void add_serve_options(CLI::App& app, options& o) {
       ->capture_default_str()
       ->transform(tools::whole_number());
   app.add_option_function<std::uint64_t>(
-      "--retry", [&o](std::uint64_t const& ms) { o.retry = ms; },
-      "Send 'retry: MS' (reconnection delay) at the start of each stream")
+         "--retry", [&o](std::uint64_t const& ms) { o.retry = ms; },
+         "Send 'retry: MS' (reconnection delay) at the start of each stream")
       ->transform(tools::whole_number())
       ->option_text("MS");
   app.add_option("--ping", o.ping, "Seconds between keep-alive comments; 0 turns them off")
@@ -103,7 +106,8 @@ void add_serve_options(CLI::App& app, options& o) {
   app.add_option_function<std::string>(
       "--cors", [&o](std::string const& origin) { o.cors = origin; },
       "Allow cross-origin requests from ORIGIN (or *); answers preflights");
-  app.add_option("--header", o.headers, "Add a response header 'Name: value' (repeatable, one per --header)")
+  app.add_option("--header", o.headers,
+                 "Add a response header 'Name: value' (repeatable, one per --header)")
       ->check(CLI::Validator(tools::check_header, ""))
       ->option_text("'NAME: VALUE'");
   app.add_option("--max-clients", o.max_clients,
@@ -127,6 +131,25 @@ void add_serve_options(CLI::App& app, options& o) {
       ->check(seconds(false));
 
   app.add_flag("--metrics", o.metrics, "Serve Prometheus metrics at GET /metrics");
+  app.add_option_function<std::string>(
+         "--redis", [&o](std::string const& url) { o.redis = url; },
+         "Share one stream and history with other replicas through Redis (SSE_REDIS_PASSWORD)")
+      ->check(CLI::Validator(
+          [](std::string const& url) {
+            std::string why;
+            // The message shows the URL with its password masked: usage errors are printed.
+            return parse_redis_url(url, why) ? std::string()
+                                             : why + " (in " + mask_redis_text(url) + ")";
+          },
+          ""))
+      ->option_text("redis://[USER:PASSWORD@]HOST:PORT[/DB]");
+  app.add_option("--redis-key", o.redis_key, "Key of the Redis stream the replicas share")
+      ->capture_default_str()
+      ->option_text("NAME");
+  app.add_option("--redis-buffer", o.redis_buffer,
+                 "Input held while Redis is unreachable before reading stops (K, M, G)")
+      ->transform(CLI::AsSizeValue(false))
+      ->option_text("BYTES (default: 16M)");
   app.add_option_function<std::string>(
          "--publish-token-file", [&o](std::string const& f) { o.publish_token_file = f; },
          "Enable POST /events[/TOPIC] for the tokens in FILE (or set SSE_PUBLISH_TOKEN)")

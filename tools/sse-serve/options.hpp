@@ -51,6 +51,11 @@ struct options {
   std::optional<std::string> token_file;
   std::optional<std::string> jwt_secret_file;
   std::string token_cookie = "sse_token";
+
+  // Replicas sharing one stream through Redis (backplane/redis_backplane.hpp).
+  std::optional<std::string> redis;  // redis://[user:password@]HOST:PORT[/DB]
+  std::string redis_key = "sse";
+  std::size_t redis_buffer = std::size_t{16} << 20;
   bool exit_on_eof = false;
   double shutdown_grace = 3.0;  // seconds slow clients get to take their last bytes at the end
   bool quiet = false;

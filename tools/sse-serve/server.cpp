@@ -165,13 +165,33 @@ int server::run() {
     tools::error(problem);
     return static_cast<int>(exit_status::failure);
   }
+  if (opts_.redis) {
+    redis_config rc;
+    std::string why;
+    rc.url = *parse_redis_url(*opts_.redis, why);  // checked by the option's validator
+    // The password comes from the environment when the URL has none (ps shows the command line).
+    if (char const* password = std::getenv("SSE_REDIS_PASSWORD");
+        password != nullptr && rc.url.password.empty()) {
+      rc.url.password = password;
+    }
+    rc.key = opts_.redis_key;
+    rc.maxlen = opts_.history;
+    rc.buffer = opts_.redis_buffer;
+    rc.verbose = opts_.verbose;
+    rc.quiet = opts_.quiet;
+    redis_ = std::make_unique<redis_backplane>(ioc_, hub_, std::move(rc));
+    hub_.set_backplane(redis_.get());
+    ctx_.sink = redis_.get();
+    ctx_.extra_metrics = [this] { return redis_->metrics(); };
+  }
   if (opts_.counter) {
-    source_ =
-        std::make_unique<counter_source>(ioc_, hub_, opts_.interval, opts_.event_type, opts_.topic);
+    source_ = std::make_unique<counter_source>(ioc_, sink(), opts_.interval, opts_.event_type,
+                                               opts_.topic);
   } else if (!opts_.no_stdin) {
-    source_ = std::make_unique<stdin_source>(ioc_, hub_, input_config_of(opts_), opts_.quiet);
+    source_ = std::make_unique<stdin_source>(ioc_, sink(), input_config_of(opts_), opts_.quiet);
   }
 
+  if (redis_) redis_->start();
   wait_signal();
   wait_hangup();
   schedule_tick();
@@ -245,7 +265,10 @@ void server::on_tick(error_code ec) {
 }
 
 void server::on_input_end() {
-  if (opts_.exit_on_eof) {
+  if (opts_.exit_on_eof && redis_) {
+    // Everything read must be in Redis and back before the streams end.
+    redis_->when_drained([this] { shutdown(stopping::end_of_input); });
+  } else if (opts_.exit_on_eof) {
     shutdown(stopping::end_of_input);
   } else if (opts_.verbose) {
     tools::info("stdin ended after " + std::to_string(hub_.published()) +
@@ -261,6 +284,7 @@ void server::shutdown(stopping why) {
   // meanwhile gets 204 (stop reconnecting); a signal stops accepting at once.
   if (why == stopping::shutdown) listener_.stop();
   if (source_) source_->stop();
+  if (redis_) redis_->stop();
   ctx_.on_streams_closed = [this] { ioc_.stop(); };
   hub_.end(why == stopping::shutdown ? "shutdown" : "eof");
   if (ctx_.open_streams == 0) {

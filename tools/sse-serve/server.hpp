@@ -12,6 +12,7 @@
 #include <memory>
 
 #include "auth/access.hpp"
+#include "backplane/redis_backplane.hpp"
 #include "hub/event_hub.hpp"
 #include "hub/history.hpp"
 #include "net/http_config.hpp"
@@ -42,6 +43,7 @@ class server {
   void schedule_tick();
   void on_tick(boost::system::error_code ec);
   void on_input_end();
+  event_sink& sink() { return redis_ ? static_cast<event_sink&>(*redis_) : hub_; }
   // Ends every stream with the end event, then stops once they are flushed (or the grace ends).
   void shutdown(stopping why);
 
@@ -55,6 +57,7 @@ class server {
   access_policy access_;
   stream_context ctx_;
   listener listener_;
+  std::unique_ptr<redis_backplane> redis_;  // --redis: the sink of every source, and the history
   std::unique_ptr<event_source> source_;
   boost::asio::signal_set signals_;
   boost::asio::signal_set hangup_;  // SIGHUP: reload the token files

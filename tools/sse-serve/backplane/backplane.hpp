@@ -33,6 +33,8 @@ class backplane {
   virtual ~backplane() = default;
   // Whether id has the shape of the store's ids (so asking for it makes sense).
   virtual bool is_store_id(std::string_view id) const = 0;
+  // The order of two store ids: < 0, 0 or > 0.
+  virtual int compare(std::string_view a, std::string_view b) const = 0;
   // The events after `after` up to and including `until`, oldest first (see range_status).
   using range_done = std::function<void(range_status, std::vector<stored_event> const&)>;
   virtual void read_range(std::string const& after, std::string const& until, range_done done) = 0;

@@ -162,9 +162,28 @@ sse::encode_error event_hub::publish(source_event const& ev, event_source_kind s
   if (ev.retry) retry_ = ev.retry;
   last_id_ = id;
   ++counters_.published[static_cast<std::size_t>(source)];
+  bool const resolve = !ahead_.empty() && ahead_.count(id) != 0;
+  std::string const published_id = resolve ? id : std::string();
   history_.append(seq, std::move(id), held);
   append(std::move(held), entry_kind::event);
+  if (resolve) resolve_ahead(published_id);
   return sse::encode_error::none;
+}
+
+void event_hub::resolve_ahead(std::string const& id) {
+  auto it = ahead_.find(id);
+  if (it == ahead_.end()) return;
+  std::vector<std::weak_ptr<subscriber>> waiting = std::move(it->second);
+  ahead_.erase(it);
+  for (auto const& weak : waiting) {
+    std::shared_ptr<subscriber> s = weak.lock();
+    if (!s || s->hub_ != this || !s->fetching_) continue;
+    s->fetching_ = false;
+    s->cursor_ = log_end();  // right after its own id: the entry just appended
+    ++counters_.resumed_replayed;
+    remove_waiting(*s);
+    s->wake();
+  }
 }
 
 sse::encode_error event_hub::encode_event(source_event const& ev, std::string const& id,
@@ -205,6 +224,16 @@ void event_hub::publish_batch(std::vector<source_event> events, event_source_kin
 
 void event_hub::reset_all(std::string_view reason) {
   if (ended_) return;
+  // Clients waiting for an id this replica was to read get the reset too, then live events.
+  for (auto& [id, waiting] : ahead_) {
+    for (auto const& weak : waiting) {
+      std::shared_ptr<subscriber> s = weak.lock();
+      if (!s || s->hub_ != this || !s->fetching_) continue;
+      s->fetching_ = false;
+      s->cursor_ = log_end();
+    }
+  }
+  ahead_.clear();
   std::string text = json_text({{"reason", reason}});
   sse::event ev;
   ev.type = reset_event_type;
@@ -442,17 +471,43 @@ void event_hub::fetch(std::shared_ptr<subscriber> const& s, std::string const& a
   it->second.push_back(s);
   if (!first) return;  // the same range is on its way: one request serves every client asking
   backplane_->read_range(after, last_id_,
-                         [this, key](range_status status, std::vector<stored_event> const& events) {
-                           fetched(key, status, events);
+                         [this, key, after, until = last_id_](
+                             range_status status, std::vector<stored_event> const& events) {
+                           fetched(key, after, until, status, events);
                          });
 }
 
-void event_hub::fetched(std::string const& key, range_status status,
-                        std::vector<stored_event> const& events) {
+void event_hub::fetched(std::string const& key, std::string const& after, std::string const& until,
+                        range_status status, std::vector<stored_event> const& events) {
   auto it = fetching_.find(key);
   if (it == fetching_.end()) return;
   std::vector<std::weak_ptr<subscriber>> waiting = std::move(it->second);
   fetching_.erase(it);
+  if (status == range_status::exact && !until.empty() && backplane_->compare(after, until) > 0) {
+    // The client is ahead of this replica: it has seen events this replica has not read yet.
+    // When they were read meanwhile, the history has the rest; else it waits for its own id.
+    for (auto const& weak : waiting) {
+      std::shared_ptr<subscriber> s = weak.lock();
+      if (!s || s->hub_ != this || !s->fetching_) continue;
+      std::optional<std::vector<held_event>> held;
+      if (backplane_->compare(after, last_id_) <= 0) held = history_.after(after);
+      if (!held) {
+        ahead_[after].push_back(s);
+        continue;
+      }
+      s->fetching_ = false;
+      for (held_event const& e : *held) {
+        if (!s->topics_.empty() && !s->follows(e.topic)) continue;
+        if (s->announce_types && e.hint) s->own_.push_back(e.hint);
+        s->own_.push_back(e.data);
+      }
+      s->cursor_ = log_end();
+      ++counters_.resumed_replayed;
+      remove_waiting(*s);
+      s->wake();
+    }
+    return;
+  }
   std::vector<held_event> replay;
   replay.reserve(events.size());
   for (stored_event const& e : events) replay.push_back(hold(e));  // encoded once for all of them

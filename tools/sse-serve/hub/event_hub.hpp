@@ -252,8 +252,11 @@ class event_hub final : public event_sink {
   sse::encode_error encode_event(source_event const& ev, std::string const& id, held_event& held);
   held_event hold(stored_event const& e);
   void fetch(std::shared_ptr<subscriber> const& s, std::string const& after);
-  void fetched(std::string const& key, range_status status,
-               std::vector<stored_event> const& events);
+  void fetched(std::string const& key, std::string const& after, std::string const& until,
+               range_status status, std::vector<stored_event> const& events);
+  // A client whose id this replica has not read yet (it came from a replica further ahead)
+  // starts right after that id, once it is published here.
+  void resolve_ahead(std::string const& id);
 
   history& history_;
   hub_config config_;
@@ -291,6 +294,7 @@ class event_hub final : public event_sink {
   backplane* backplane_ = nullptr;
   // Replays being fetched from the backplane, by "after|until": the clients waiting for each.
   std::unordered_map<std::string, std::vector<std::weak_ptr<subscriber>>> fetching_;
+  std::unordered_map<std::string, std::vector<std::weak_ptr<subscriber>>> ahead_;  // by their id
 
   std::uint64_t tick_ = 0;
   frame ping_;

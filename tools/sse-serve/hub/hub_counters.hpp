@@ -8,9 +8,12 @@
 namespace sse::serve {
 
 // Where a published event came from.
-enum class event_source_kind : std::size_t { input, counter, http };
-inline constexpr std::size_t event_source_kinds = 3;
-inline constexpr char const* event_source_names[event_source_kinds] = {"stdin", "counter", "http"};
+// With --redis, what this replica appended counts by its source (stdin, counter, http), and
+// every event read back from Redis (from any replica) counts as "redis".
+enum class event_source_kind : std::size_t { input, counter, http, store };
+inline constexpr std::size_t event_source_kinds = 4;
+inline constexpr char const* event_source_names[event_source_kinds] = {"stdin", "counter", "http",
+                                                                       "redis"};
 
 struct hub_counters {
   std::uint64_t published[event_source_kinds] = {};

@@ -288,14 +288,21 @@ void http_session::publish(request const& req, stream_route const& route) {
       return;
     }
   }
-  nlohmann::json ids = nlohmann::json::array();
-  for (source_event const& ev : parsed.events) {
-    ctx_.hub.publish(ev, event_source_kind::http);  // checked by parse_publish: cannot fail
-    ids.push_back(ctx_.hub.last_id());
-  }
-  ctx_.hub.flush();
-  nlohmann::json body = {{"ids", std::move(ids)}};
-  done(201, body.dump() + "\n", "application/json");
+  // The hub answers at once; the shared store (--redis) once it has the events.
+  ctx_.sink->publish_batch(
+      std::move(parsed.events), event_source_kind::http,
+      [self = shared_from_this(), keep_alive](std::optional<std::vector<std::string>> ids,
+                                              std::string const& why) {
+        if (!ids) {
+          ++self->ctx_.counters.publish_requests[503];
+          self->respond(503, "text/plain; charset=utf-8", "cannot publish now: " + why + "\n",
+                        false, false, {{"Retry-After", "5"}});
+          return;
+        }
+        nlohmann::json body = {{"ids", std::move(*ids)}};
+        ++self->ctx_.counters.publish_requests[201];
+        self->respond(201, "application/json", body.dump() + "\n", false, keep_alive);
+      });
 }
 
 void http_session::handle(request const& req) {
@@ -363,8 +370,9 @@ void http_session::handle(request const& req) {
   }
   if (path == "/metrics" && c.metrics) {
     respond(200, "text/plain; version=0.0.4; charset=utf-8",
-            render_metrics(ctx_.hub, ctx_.counters), head, keep_alive,
-            {{"Cache-Control", "no-store"}});
+            render_metrics(ctx_.hub, ctx_.counters) +
+                (ctx_.extra_metrics ? ctx_.extra_metrics() : std::string()),
+            head, keep_alive, {{"Cache-Control", "no-store"}});
     return;
   }
 
@@ -451,9 +459,10 @@ void http_session::start_stream(request const& req, std::string_view query,
   stream->announce_types = query_parameter(query, "types") == std::optional<std::string>("1");
   attach_result r = ctx_.hub.attach(stream, last_id, c.backlog, topics);
   if (c.verbose) {
-    char const* how = r == attach_result::replayed ? ", resuming after id "
-                      : r == attach_result::reset  ? ", reset: unknown or expired id "
-                                                   : "";
+    char const* how = r == attach_result::replayed   ? ", resuming after id "
+                      : r == attach_result::fetching ? ", resuming from the shared store after id "
+                      : r == attach_result::reset    ? ", reset: unknown or expired id "
+                                                     : "";
     tools::info("client " + peer_ + " connected to " + redact_query(sv(req.target())) + how +
                 (*how ? *last_id : std::string()) + " (" + std::to_string(ctx_.hub.clients()) +
                 " clients)");

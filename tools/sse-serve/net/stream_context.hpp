@@ -20,12 +20,14 @@ enum class stopping { no, end_of_input, shutdown };
 
 struct stream_context {
   stream_context(event_hub& h, http_config const& c, std::string p, access_policy const& a)
-      : hub(h), config(c), page(std::move(p)), access(a) {}
+      : hub(h), config(c), page(std::move(p)), access(a), sink(&h) {}
 
   event_hub& hub;
   http_config const& config;
   std::string page;             // the HTML page with the stream's relative URL filled in
   access_policy const& access;  // who may subscribe and publish
+  event_sink* sink;             // where HTTP publishing goes: the hub, or the shared store
+  std::function<std::string()> extra_metrics;  // more of /metrics (the shared store's state)
   stopping state = stopping::no;
   std::size_t open_streams = 0;
   std::function<void()> on_streams_closed;  // called when open_streams drops to 0

@@ -4,10 +4,10 @@
 
 namespace sse::serve {
 
-counter_source::counter_source(boost::asio::io_context& ioc, event_hub& hub,
+counter_source::counter_source(boost::asio::io_context& ioc, event_sink& sink,
                                double interval_seconds, std::string event_type, std::string topic)
     : timer_(ioc),
-      hub_(hub),
+      sink_(sink),
       interval_(std::max(std::chrono::steady_clock::duration(1),
                          std::chrono::duration_cast<std::chrono::steady_clock::duration>(
                              std::chrono::duration<double>(interval_seconds)))),
@@ -23,8 +23,8 @@ void counter_source::start(std::function<void()>) {
 void counter_source::arm() {
   timer_.async_wait([this](boost::system::error_code ec) {
     if (ec || stopped_) return;
-    if (hub_.throttled()) {
-      hub_.when_unthrottled([this] {
+    if (sink_.throttled()) {
+      sink_.when_unthrottled([this] {
         if (stopped_) return;
         emit();
         timer_.expires_after(interval_);  // from now: the ticks missed while waiting are skipped
@@ -44,8 +44,8 @@ void counter_source::emit() {
   ev.data = std::to_string(++count_);
   ev.type = event_type_;
   ev.topic = topic_;
-  hub_.publish(ev, event_source_kind::counter);
-  hub_.flush();
+  sink_.publish(ev, event_source_kind::counter);
+  sink_.flush();
 }
 
 void counter_source::stop() {

@@ -10,13 +10,14 @@
 #include <string>
 
 #include "hub/event_hub.hpp"
+#include "hub/event_sink.hpp"
 #include "sources/event_source.hpp"
 
 namespace sse::serve {
 
 class counter_source final : public event_source {
  public:
-  counter_source(boost::asio::io_context& ioc, event_hub& hub, double interval_seconds,
+  counter_source(boost::asio::io_context& ioc, event_sink& sink, double interval_seconds,
                  std::string event_type, std::string topic);
   void start(std::function<void()> on_end) override;
   void stop() override;
@@ -26,7 +27,7 @@ class counter_source final : public event_source {
   void emit();
 
   boost::asio::steady_timer timer_;
-  event_hub& hub_;
+  event_sink& sink_;
   std::chrono::steady_clock::duration interval_;
   std::string event_type_;
   std::string topic_;

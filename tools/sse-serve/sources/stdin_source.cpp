@@ -13,19 +13,19 @@ namespace {
 constexpr std::size_t read_size = 64 * 1024;
 }
 
-stdin_source::stdin_source(boost::asio::io_context& ioc, event_hub& hub, input_config const& config,
-                           bool quiet)
-    : input_(ioc), hub_(hub), quiet_(quiet), buffer_(new char[read_size]) {
+stdin_source::stdin_source(boost::asio::io_context& ioc, event_sink& sink,
+                           input_config const& config, bool quiet)
+    : input_(ioc), sink_(sink), quiet_(quiet), buffer_(new char[read_size]) {
   input_sinks sinks;
   sinks.warning = [this](std::string const& where, std::string const& message) {
     if (!quiet_) tools::warning("stdin " + where + ": " + message);
   };
   sinks.event = [this, warn = sinks.warning](source_event&& ev) {
-    if (auto e = hub_.publish(ev); e != sse::encode_error::none) {
+    if (auto e = sink_.publish(ev, event_source_kind::input); e != sse::encode_error::none) {
       warn(reader_->where(), std::string("cannot send this event: ") + sse::to_string(e));
     }
   };
-  sinks.retry = [this](std::uint64_t ms) { hub_.publish_retry(ms); };
+  sinks.retry = [this](std::uint64_t ms) { sink_.publish_retry(ms); };
   reader_ = make_input_reader(config, std::move(sinks));
 }
 
@@ -54,10 +54,10 @@ void stdin_source::on_read(boost::system::error_code ec, std::size_t n) {
   if (stopped_) return;
   if (n > 0) reader_->feed(std::string_view(buffer_.get(), n));
   if (!ec) {
-    hub_.flush();
+    sink_.flush();
     // With backpressure, read no faster than the slowest client takes what was read.
-    if (hub_.throttled()) {
-      hub_.when_unthrottled([this] { read(); });
+    if (sink_.throttled()) {
+      sink_.when_unthrottled([this] { read(); });
     } else {
       read();
     }
@@ -65,7 +65,7 @@ void stdin_source::on_read(boost::system::error_code ec, std::size_t n) {
   }
   if (ec != boost::asio::error::eof) tools::warning("reading standard input: " + ec.message());
   reader_->finish();
-  hub_.flush();
+  sink_.flush();
   stopped_ = true;
   if (on_end_) on_end_();
 }

@@ -11,6 +11,7 @@
 #include <memory>
 
 #include "hub/event_hub.hpp"
+#include "hub/event_sink.hpp"
 #include "sources/event_source.hpp"
 #include "sources/input_reader.hpp"
 
@@ -18,7 +19,7 @@ namespace sse::serve {
 
 class stdin_source final : public event_source {
  public:
-  stdin_source(boost::asio::io_context& ioc, event_hub& hub, input_config const& config,
+  stdin_source(boost::asio::io_context& ioc, event_sink& sink, input_config const& config,
                bool quiet);
   void start(std::function<void()> on_end) override;
   void stop() override;
@@ -28,7 +29,7 @@ class stdin_source final : public event_source {
   void on_read(boost::system::error_code ec, std::size_t n);
 
   boost::asio::posix::stream_descriptor input_;
-  event_hub& hub_;
+  event_sink& sink_;
   bool quiet_;
   std::unique_ptr<input_reader> reader_;
   std::unique_ptr<char[]> buffer_;

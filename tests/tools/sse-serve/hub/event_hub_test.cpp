@@ -8,6 +8,8 @@
 #include <string>
 #include <vector>
 
+#include "backplane/backplane.hpp"
+
 namespace sse::serve {
 namespace {
 
@@ -522,6 +524,107 @@ TEST(EventHub, TopicNames) {
   EXPECT_NE(topic_problem("a\x7f"), "");
   EXPECT_NE(topic_problem("a\xc2\x85"), "");  // U+0085, a C1 control
   EXPECT_NE(topic_problem("\xff"), "");
+}
+
+// --- with a shared store (--redis): resumes the cache does not hold ---
+
+// A store that answers read_range when told to, and counts the requests.
+class fake_store final : public backplane {
+ public:
+  bool is_store_id(std::string_view id) const override { return id.rfind("s", 0) == 0; }
+  int compare(std::string_view a, std::string_view b) const override {
+    return std::stoi(std::string(a.substr(1))) - std::stoi(std::string(b.substr(1)));
+  }
+  void read_range(std::string const& after, std::string const& until, range_done done) override {
+    requests.push_back(after + ".." + until);
+    pending.push_back(std::move(done));
+  }
+  static stored_event event(int n, std::string topic = {}) {
+    stored_event e;
+    e.id = "s" + std::to_string(n);
+    e.event.data = "d" + std::to_string(n);
+    e.event.id = e.id;
+    e.event.topic = std::move(topic);
+    return e;
+  }
+  std::vector<std::string> requests;
+  std::vector<range_done> pending;
+};
+
+struct store_fixture : fixture {
+  explicit store_fixture(hub_config c = {}) : fixture(3, c) {
+    hub.set_backplane(&store);
+    hub.start_at("s10");
+  }
+  // What the store's reader delivers to the hub: event n with id "s<n>".
+  void read(int n, std::string topic = {}) {
+    source_event ev = fake_store::event(n, std::move(topic)).event;
+    ASSERT_EQ(hub.publish(ev, event_source_kind::store), sse::encode_error::none);
+    hub.flush();
+  }
+  fake_store store;
+};
+
+TEST(EventHubWithAStore, AnIdOlderThanTheCacheIsFetchedOnceForEveryClientAskingAtOnce) {
+  store_fixture f;
+  attach_result r{};
+  auto a = f.attach(std::string_view("s5"), &r);
+  auto b = f.attach(std::string_view("s5"));
+  EXPECT_EQ(r, attach_result::fetching);
+  ASSERT_EQ(f.store.requests, (std::vector<std::string>{"s5..s10"}));  // one request for both
+  f.read(11);  // arrives while the replay is on its way: it must come after the replay
+  EXPECT_TRUE(a->bytes.empty());
+  std::vector<stored_event> replay;
+  for (int n = 6; n <= 10; ++n) replay.push_back(fake_store::event(n));
+  f.store.pending.front()(range_status::exact, replay);
+  f.later.run();
+  std::vector<owned_event> want;
+  for (int n = 6; n <= 11; ++n)
+    want.push_back({"message", "d" + std::to_string(n), "s" + std::to_string(n)});
+  EXPECT_EQ(a->events(), want);
+  EXPECT_EQ(b->events(), want);
+  EXPECT_EQ(a->frames[0].get(), b->frames[0].get());  // the replay is encoded once for both
+}
+
+TEST(EventHubWithAStore, TrimmedIdsGetAResetAndWhatTheStoreHolds) {
+  store_fixture f;
+  auto a = f.attach(std::string_view("s1"));
+  f.store.pending.front()(range_status::trimmed, {fake_store::event(9), fake_store::event(10)});
+  EXPECT_EQ(a->events(), (std::vector<owned_event>{{"sse-reset", R"({"reason":"expired"})", ""},
+                                                   {"message", "d9", "s9"},
+                                                   {"message", "d10", "s10"}}));
+}
+
+TEST(EventHubWithAStore, AnUnreachableStoreClosesTheStreamSoItRetriesLater) {
+  store_fixture f;
+  auto a = f.attach(std::string_view("s1"));
+  f.store.pending.front()(range_status::unavailable, {});
+  EXPECT_EQ(a->dropped, "unavailable");
+  EXPECT_EQ(f.hub.clients(), 0u);
+}
+
+TEST(EventHubWithAStore, AClientAheadOfThisReplicaStartsRightAfterItsOwnId) {
+  store_fixture f;
+  auto a = f.attach(std::string_view("s12"));        // seen on a replica that read further
+  f.store.pending.front()(range_status::exact, {});  // nothing between s12 and s10
+  f.read(11);
+  f.read(12);
+  EXPECT_TRUE(a->bytes.empty());  // 11 and 12 it has seen already
+  f.read(13);
+  EXPECT_EQ(a->events(), (std::vector<owned_event>{{"message", "d13", "s13"}}));
+}
+
+TEST(EventHubWithAStore, ResetAllReachesEveryClientAndTheOnesWaiting) {
+  store_fixture f;
+  auto live = f.attach();
+  auto waiting = f.attach(std::string_view("s12"));
+  f.store.pending.front()(range_status::exact, {});
+  f.hub.reset_all("restarted");
+  f.read(20);
+  for (auto const& c : {live, waiting}) {
+    EXPECT_EQ(c->events(), (std::vector<owned_event>{{"sse-reset", R"({"reason":"restarted"})", ""},
+                                                     {"message", "d20", "s20"}}));
+  }
 }
 
 }  // namespace

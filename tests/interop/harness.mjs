@@ -16,10 +16,11 @@ export async function waitFor(predicate, what, ms = 20000) {
 }
 
 // Starts sse-serve with args on 127.0.0.1 and a free port; resolves once it prints its URL.
-export function startServe(args = []) {
+export function startServe(args = [], env = {}) {
   if (!SSE_SERVE) throw new Error('SSE_SERVE is not set (path of the sse-serve binary)');
   const proc = spawn(SSE_SERVE, ['--host', '127.0.0.1', '--port', '0', ...args], {
     stdio: ['pipe', 'ignore', 'pipe'],
+    env: { ...process.env, ...env },
   });
   let stderr = '';
   return new Promise((resolve, reject) => {
@@ -50,18 +51,19 @@ export function startServe(args = []) {
 }
 
 // A TCP proxy in front of `port`. cut() destroys every open connection; hold() makes new
-// connections wait (not refused) until release(). Records when each connection arrived and the
-// bytes each client sent.
+// connections wait (not refused) until release(); retarget(p) sends later ones to port p.
+// Records when each connection arrived and the bytes each client sent.
 export function startProxy(port) {
   const sockets = new Set();
   const requests = [];
   let held = false;
   const waiting = [];
   const arrivals = [];
+  let target = port;  // retarget() sends new connections elsewhere (another replica)
   const server = net.createServer((client) => {
     arrivals.push(Date.now());
     const connect = () => {
-      const upstream = net.connect(port, '127.0.0.1');
+      const upstream = net.connect(target, '127.0.0.1');
       const record = { sent: '' };
       requests.push(record);
       client.on('data', (d) => { record.sent += d.toString('latin1'); });
@@ -84,6 +86,7 @@ export function startProxy(port) {
       hold: () => { held = true; },
       release: () => { held = false; for (const c of waiting.splice(0)) c(); },
       waitingCount: () => waiting.length,
+      retarget: (p) => { target = p; },
       close: () => new Promise((ok) => { for (const s of sockets) s.destroy(); server.close(ok); }),
     }));
   });

@@ -153,6 +153,51 @@ int churn(std::uint16_t port, int total, int parallel) {
   return ok;
 }
 
+// Reads GET /metrics (--metrics) over one keep-alive connection, so that asking does not change
+// the number of descriptors the server holds.
+class metrics_reader {
+ public:
+  explicit metrics_reader(std::uint16_t port) : fd_(connect_loopback(port)) {}
+  ~metrics_reader() { ::close(fd_); }
+  metrics_reader(metrics_reader const&) = delete;
+  metrics_reader& operator=(metrics_reader const&) = delete;
+
+  // The value of metric `name`, or -1.
+  long get(std::string const& name) {
+    send_all(fd_, "GET /metrics HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n");
+    std::string got;
+    char buf[8192];
+    std::size_t head_end = std::string::npos;
+    std::size_t length = 0;
+    for (auto until = deadline(); clock::now() < until;) {
+      if (head_end == std::string::npos && (head_end = got.find("\r\n\r\n")) != std::string::npos) {
+        length = std::stoul(got.substr(got.find("Content-Length: ") + 16));
+      }
+      if (head_end != std::string::npos && got.size() >= head_end + 4 + length) break;
+      pollfd p{fd_, POLLIN, 0};
+      if (::poll(&p, 1, 200) <= 0) continue;
+      ssize_t n = ::recv(fd_, buf, sizeof buf, 0);
+      if (n <= 0) return -1;
+      got.append(buf, static_cast<std::size_t>(n));
+    }
+    std::string body = "\n" + got.substr(head_end + 4, length);
+    std::size_t at = body.find("\n" + name + " ");
+    return at == std::string::npos ? -1 : std::stol(body.substr(at + name.size() + 2));
+  }
+
+ private:
+  int fd_;
+};
+
+// Waits until the server has opened `opened` streams and closed every one again.
+bool wait_for_streams(metrics_reader& m, long opened, clock::time_point until) {
+  while (clock::now() < until) {
+    if (m.get("sse_streams_opened_total") >= opened && m.get("sse_clients") == 0) return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  return false;
+}
+
 TEST(Faults, ConnectDisconnectChurnLeaksNoFdsOrMemory) {
   if (sanitized) {
     // ASan's quarantine holds freed blocks back on purpose and would read as growth.
@@ -160,29 +205,23 @@ TEST(Faults, ConnectDisconnectChurnLeaksNoFdsOrMemory) {
     std::string opts = given ? std::string(given) + ":" : std::string();
     ::setenv("ASAN_OPTIONS", (opts + "quarantine_size_mb=0:thread_local_quarantine_size_kb=0").c_str(), 1);
   }
-  server_process s({});
+  // A long request timeout: the metrics connection idles while the churn runs.
+  server_process s({"--metrics", "--request-timeout", "600"});
   pid_t pid = server_pid();
   ASSERT_GT(pid, 0);
   constexpr int warm_up = 500;
   constexpr int cycles = 10000;
+  metrics_reader metrics(s.port());
   ASSERT_EQ(churn(s.port(), warm_up, 4), warm_up);
-  // Let the server notice the last closes before taking the baseline.
-  std::size_t fds_before = fd_count(pid);
-  for (auto until = deadline(std::chrono::seconds(10)); clock::now() < until;) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(100));
-    std::size_t now = fd_count(pid);
-    if (now == fds_before) break;
-    fds_before = now;
-  }
+  // The server's own count says when it has seen every close (no polling of fd counts).
+  ASSERT_TRUE(wait_for_streams(metrics, warm_up, deadline()));
+  std::size_t const fds_before = fd_count(pid);
   long rss_before = rss_kib(pid);
 
   EXPECT_EQ(churn(s.port(), cycles, 4), cycles);
 
-  std::size_t fds_after = fd_count(pid);
-  for (auto until = deadline(); fds_after != fds_before && clock::now() < until;) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(50));
-    fds_after = fd_count(pid);
-  }
+  ASSERT_TRUE(wait_for_streams(metrics, warm_up + cycles, deadline()));
+  std::size_t const fds_after = fd_count(pid);
   long rss_after = rss_kib(pid);
   std::printf("churn: %d cycles; fds %zu -> %zu; VmRSS %ld KiB -> %ld KiB\n", cycles, fds_before,
               fds_after, rss_before, rss_after);

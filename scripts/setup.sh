@@ -33,6 +33,7 @@ if [ "$profile" != demo ]; then
     libgtest-dev libgmock-dev libbenchmark-dev  # unit tests; benchmarks run as smoke tests
     pkg-config                                  # tests/package builds a pkg-config consumer
     clang libclang-rt-14-dev                    # libFuzzer (scripts/fuzz.sh)
+    clang-format                                # scripts/check-format.sh
     groff-base zsh fish                         # tests/docs: man page warnings, completions load
     openssl zlib1g-dev                          # sse-listen tests: a TLS server, gzip streams
     chromium                                    # tests/interop: the live page in a real browser

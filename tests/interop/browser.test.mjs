@@ -490,8 +490,8 @@ test('browser: ten tabs over HTTP/1.1 share one stream; when its tab closes anot
     // recognised by id. (Sent by hand here; in a handover it is the old tab's last message.)
     const followers = rest.filter((t, i) => seen[i] !== 'live');
     await followers[0].evaluate((name) => new BroadcastChannel(name).postMessage({ items: [
-      { type: 'message', data: 'line 100', id: '100', t: Date.now(), topic: '' },
-      { type: 'message', data: 'a new line', id: 'x-1', t: Date.now(), topic: '' },
+      { type: 'message', data: 'line 100', lastEventId: '100', t: Date.now(), topic: '' },
+      { type: 'message', data: 'a new line', lastEventId: 'x-1', t: Date.now(), topic: '' },
     ] }), await followers[0].evaluate(() => window.__sse_share));
     for (const page of followers) {
       await waitFor(async () => (await lastLine(page)) === 'a new line', 'the new line in every follower');
@@ -509,6 +509,39 @@ test('browser: ten tabs over HTTP/1.1 share one stream; when its tab closes anot
       return locks.held.length + locks.pending.length;
     })) === 0, 'the tabs to give the lock up');
     assert.deepEqual(errors, []);
+  } finally {
+    await browser.close();
+    await serve.stop();
+  }
+});
+
+test('browser: the tab holding the stream relays only while another tab listens', async () => {
+  const serve = await startServe([]);
+  const browser = await launchChromium();
+  const context = await browser.newContext({ viewport });
+  const open = async () => {
+    const page = await context.newPage();
+    await page.goto(serve.url);
+    await waitFor(async () => (await page.evaluate(readPage)).state === 'connected', 'the tab to connect');
+    return page;
+  };
+  const relaying = (page) => page.evaluate(() => window.__sse_relaying);
+  try {
+    const first = await open();
+    await waitFor(async () => !(await relaying(first)), 'a lone tab to stop relaying');
+    let second = await open();
+    assert.equal((await second.evaluate(readPage)).role, 'via another tab');
+    assert.ok(await relaying(first));
+    await serve.write('one\n');
+    await waitFor(async () => (await lastLine(second)) === 'one', 'the line in the second tab');
+    await second.close();
+    await waitFor(async () => !(await relaying(first)), 'relaying to stop once the second tab is gone');
+    second = await open();
+    await serve.write('two\n');
+    await waitFor(async () => (await lastLine(second)) === 'two', 'the line in a tab opened later');
+    assert.deepEqual(dataLines(await second.evaluate(readPage)), ['two']);
+    await waitFor(async () => (await lastLine(first)) === 'two', 'the line in the first tab');
+    assert.deepEqual(dataLines(await first.evaluate(readPage)), ['one', 'two']);
   } finally {
     await browser.close();
     await serve.stop();

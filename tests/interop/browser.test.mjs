@@ -9,7 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { chromium } from 'playwright-core';
 import { EventSource } from 'eventsource';
-import { launchChromium, startProxy, startServe, waitFor } from './harness.mjs';
+import { launchChromium, metric, startProxy, startServe, waitFor, writeTokenFile } from './harness.mjs';
 
 const CHROMIUM = process.env.CHROMIUM ?? '/usr/bin/chromium';
 
@@ -26,13 +26,14 @@ test('browser: every stdin line shows on the live page, in order, as text', asyn
     const errors = [];
     page.on('pageerror', (e) => errors.push(String(e)));
     await page.goto(serve.url);
-    // The page is connected once the server has a client for it: its first line then arrives live.
     const lines = [];
     for (let i = 1; i <= 40; ++i) lines.push(`line ${String(i).padStart(2, '0')}: GET /api/items?page=${i} 200 ${i * 7} ms`);
     lines.push('<b>markup stays text</b> & so do "quotes"');
     lines.push('ünïcödé ✓ 日本語');
-    await waitFor(async () => (await page.evaluate(() => document.readyState)) === 'complete', 'the page to load');
-    // Feed one line until it shows, so that the rest cannot race the page's connection.
+    // A new client gets live events only: write once the page's stream is open (the page opens it
+    // asynchronously, once it knows that no other tab of it holds one).
+    await waitFor(async () => page.evaluate(() => !!document.querySelector('#state.connected')),
+      'the page to connect');
     await serve.write('hello from stdin\n');
     await waitFor(async () => (await page.evaluate(() => document.body.innerText)).includes('hello from stdin'),
       'the first line on the page');
@@ -65,7 +66,8 @@ const viewport = { width: 1100, height: 700 };
 // errors are collected in `errors`.
 async function openPage(url, { before } = {}) {
   const browser = await launchChromium();
-  const page = await browser.newPage({ viewport });
+  // A context of its own (not browser.newPage()'s), so that a test can open a second tab in it.
+  const page = await (await browser.newContext({ viewport })).newPage();
   const errors = [];
   page.on('pageerror', (e) => errors.push(String(e)));
   if (before) await page.addInitScript(before);
@@ -82,6 +84,7 @@ function readPage() {
     line: [...row.childNodes].filter((n) => !(n.nodeType === 1 && n.classList.contains('tag')))
       .map((n) => n.textContent).join(''),
     tags: [...row.querySelectorAll('.tag')].map((t) => t.textContent),
+    topic: row.querySelector('.tag.topic')?.textContent ?? '',
     system: !!row.querySelector('.sys'),
     hidden: row.classList.contains('hidden'),
     marked: [...row.querySelectorAll('mark')].map((m) => m.textContent),
@@ -91,6 +94,9 @@ function readPage() {
     rows,
     footer: document.getElementById('shown').textContent,
     notice: document.getElementById('notice').textContent,
+    state: document.getElementById('state').textContent,
+    role: document.getElementById('role').textContent,
+    topics: document.getElementById('topics').textContent,
     received: window.__sse_received,
     queued: window.__sse_queued,
     skipped: window.__sse_skipped,
@@ -144,6 +150,10 @@ test('browser: after a reset the page shows how many events it missed', async ()
   const serve = await startServe(['--history', '0', '--retry', '200']);
   const proxy = await startProxy(serve.port);
   const { browser, page, errors } = await openPage(`http://127.0.0.1:${proxy.port}/`);
+  // A second tab of the page gets the stream through the first, the reset too.
+  const follower = await page.context().newPage();
+  await follower.goto(`http://127.0.0.1:${proxy.port}/`);
+  await waitFor(async () => (await follower.evaluate(readPage)).state === 'connected', 'the second tab');
   const observer = new EventSource(`${serve.url}events`);
   const observed = [];
   let observing = false;
@@ -174,6 +184,11 @@ test('browser: after a reset the page shows how many events it missed', async ()
     assert.deepEqual(reset.tags, ['sse-reset']);
     assert.match(reset.line, /^Missed 50 events while disconnected/);
     assert.deepEqual(seen.rows.filter((r) => !r.system).map((r) => r.line), ['before the cut', 'after the reset']);
+    await waitFor(async () => (await lastLine(follower)) === 'after the reset', 'the second tab to catch up');
+    const relayed = await follower.evaluate(readPage);
+    assert.equal(relayed.role, 'via another tab');
+    assert.equal(relayed.notice, seen.notice);
+    assert.deepEqual(relayed.rows.map((r) => [r.tags, r.line]), seen.rows.map((r) => [r.tags, r.line]));
     assert.deepEqual(errors, []);
   } finally {
     observer.close();
@@ -266,6 +281,291 @@ test('browser: with no animation frames (a hidden tab) the queue stays bounded; 
     assert.deepEqual(seen.rows.slice(1).map((r) => r.line), lines.slice(-999));
     assert.equal(seen.footer, '1,000 lines kept · 19,001 skipped while catching up');
     assert.deepEqual(errors, []);
+  } finally {
+    await browser.close();
+    await serve.stop();
+  }
+});
+
+// Lines of the page that came from the stream (not its own rows), in order.
+const dataLines = (seen) => seen.rows.filter((r) => !r.system).map((r) => r.line);
+
+test('browser: the page at /?topic=a&token=T follows topic a with its token, in every tab; without the token it is not allowed', async () => {
+  const token = 'tok-3f9a-secret';
+  const tokenFile = writeTokenFile([token]);
+  const serve = await startServe(['--format', 'json', '--token-file', tokenFile, '-v']);
+  const browser = await launchChromium();
+  const context = await browser.newContext({ viewport });
+  const errors = [];
+  context.on('weberror', (e) => errors.push(String(e.error())));
+  const open = async (query) => {
+    const page = await context.newPage();
+    await page.goto(`${serve.url}${query}`);
+    return page;
+  };
+  const connected = (page) => waitFor(async () => (await page.evaluate(readPage)).state === 'connected',
+    'the page to connect');
+  try {
+    // Two tabs of the same page: one holds the stream, the other shows it through the first.
+    const first = await open(`?topic=a&token=${token}`);
+    await connected(first);
+    const second = await open(`?topic=a&token=${token}`);
+    await connected(second);
+    assert.deepEqual([(await first.evaluate(readPage)).role, (await second.evaluate(readPage)).role],
+      ['live', 'via another tab']);
+
+    const sent = [];
+    for (let i = 1; i <= 30; ++i) {
+      const topic = ['a', 'b', ''][i % 3];
+      const event = { data: `line ${i}`, ...(topic && { topic }), ...(i % 5 === 0 && { event: 'deploy' }) };
+      sent.push({ ...event, topic });
+    }
+    await serve.write(sent.map((e) => JSON.stringify(e)).join('\n') + '\n');
+    const wanted = sent.filter((e) => e.topic === 'a');
+    const last = wanted[wanted.length - 1].data;
+    for (const page of [first, second]) {
+      await waitFor(async () => (await lastLine(page)) === last, 'the last line of topic a');
+      const seen = await page.evaluate(readPage);
+      assert.deepEqual(dataLines(seen), wanted.map((e) => e.data));
+      for (const row of seen.rows) assert.equal(row.topic, 'a', `"${row.line}" is labelled a`);
+      // The type is labelled beside the topic, as without topics.
+      assert.deepEqual(seen.rows.find((r) => r.line === 'line 15').tags, ['a', 'deploy']);
+      assert.equal(seen.topics, 'topica');
+      assert.equal(await page.title(), 'a · sse-serve');
+      // The token is never shown.
+      assert.ok(!(await page.evaluate(() => document.documentElement.outerHTML.replace(/<script>[^]*<\/script>/, '')))
+        .includes(token));
+      assert.ok(!(await page.evaluate(() => document.body.innerText)).includes(token));
+    }
+    // The stream was asked for the page's topic and token, once for both tabs (-v redacts tokens).
+    const asked = serve.stderr().split('\n').filter((l) => / connected to /.test(l));
+    assert.equal(asked.length, 1, asked.join('\n'));
+    assert.match(asked[0], /connected to \/events\?types=1&topic=a&token=REDACTED \(/);
+    assert.ok(!serve.stderr().includes(token));
+
+    // Two topics on one stream; the filter matches the topic's name too.
+    const both = await open(`?topic=a&topic=b&token=${token}`);
+    await connected(both);
+    assert.equal((await both.evaluate(readPage)).role, 'live', 'another stream, held by this tab');
+    await serve.write(['a', 'b', 'c', 'b'].map((topic, i) => JSON.stringify({ data: `more ${i}`, topic })).join('\n') + '\n');
+    await waitFor(async () => (await lastLine(both)) === 'more 3', 'the lines of topics a and b');
+    let seen = await both.evaluate(readPage);
+    assert.deepEqual(seen.rows.map((r) => [r.topic, r.line]), [['a', 'more 0'], ['b', 'more 1'], ['b', 'more 3']]);
+    assert.equal(seen.topics, 'topicsab');
+    await both.fill('#filter', 'B');
+    await waitFor(async () => (await both.evaluate(readPage)).footer === '2 of 3 lines match', 'the filter on topic b');
+    seen = await both.evaluate(readPage);
+    assert.deepEqual(seen.rows.map((r) => r.hidden), [true, false, false]);
+    // A topic that matches is marked in its label.
+    assert.equal(await both.evaluate(() => document.querySelectorAll('.row:not(.hidden) .tag.topic mark').length), 2);
+
+    // Without the token (and with a wrong one) the page says it is not allowed, and why.
+    const without = await open('?topic=a');
+    await waitFor(async () => (await without.evaluate(readPage)).state === 'not allowed', 'the not-allowed state');
+    assert.match((await without.evaluate(readPage)).notice, /^Not allowed: a token is needed\./);
+    const wrong = await open('?topic=a&token=not-the-token');
+    await waitFor(async () => (await wrong.evaluate(readPage)).state === 'not allowed', 'the not-allowed state');
+    seen = await wrong.evaluate(readPage);
+    assert.match(seen.notice, /^Not allowed: the server did not accept this page's token/);
+    assert.ok(!seen.notice.includes('not-the-token'));
+    // A token the server learns later (SIGHUP): a tab opened then asks again for every tab.
+    const later = 'tok-added-later';
+    const early = await open(`?topic=a&token=${later}`);
+    await waitFor(async () => (await early.evaluate(readPage)).state === 'not allowed', 'the not-allowed state');
+    fs.appendFileSync(tokenFile, `${later}\n`);
+    serve.proc.kill('SIGHUP');
+    await waitFor(() => serve.stderr().includes('SIGHUP: reloaded 2 subscriber tokens'), 'the tokens reloaded');
+    const reloaded = await open(`?topic=a&token=${later}`);
+    for (const page of [early, reloaded]) {
+      await waitFor(async () => (await page.evaluate(readPage)).state === 'connected', 'both tabs connected');
+    }
+    assert.equal((await reloaded.evaluate(readPage)).role, 'via another tab');
+    await serve.write(JSON.stringify({ data: 'allowed now', topic: 'a' }) + '\n');
+    for (const page of [early, reloaded]) {
+      await waitFor(async () => (await lastLine(page)) === 'allowed now', 'the line in both tabs');
+    }
+    // A topic the server will never take: its reason is shown.
+    const bad = await open(`?topic=${encodeURIComponent('a/b')}&token=${token}`);
+    await waitFor(async () => (await bad.evaluate(readPage)).state === 'refused', 'the refused state');
+    assert.match((await bad.evaluate(readPage)).notice, /^The server refused this page's stream: bad topic: /);
+    assert.deepEqual(errors, []);
+  } finally {
+    await browser.close();
+    await serve.stop();
+    fs.rmSync(path.dirname(tokenFile), { recursive: true, force: true });
+  }
+});
+
+test('browser: without sharing, a page over HTTP/1.1 gets six EventSources; the rest wait with no error', async () => {
+  const serve = await startServe(['--metrics']);
+  const browser = await launchChromium();
+  try {
+    // A document of the server's origin that is not the live page (which would open a stream).
+    const page = await browser.newPage();
+    await page.goto(`${serve.url}healthz`);
+    await page.evaluate(() => {
+      window.sources = [];
+      window.got = [];
+      for (let i = 0; i < 10; ++i) {
+        const es = new EventSource('/events');
+        es.onmessage = () => { window.got[i] = true; };
+        window.sources.push(es);
+      }
+    });
+    const open = () => page.evaluate(() => window.sources.filter((es) => es.readyState === EventSource.OPEN).length);
+    await waitFor(async () => (await open()) === 6, 'six streams to open');
+    await serve.write('to every open stream\n');
+    await waitFor(async () => (await page.evaluate(() => window.got.filter(Boolean).length)) === 6,
+      'the six open streams to get the line');
+    // The other four are still waiting for a connection: the server has six clients, not ten.
+    assert.equal(await metric(serve.url, 'sse_clients'), 6);
+    assert.deepEqual(await page.evaluate(() => window.sources.map((es) => es.readyState)),
+      [1, 1, 1, 1, 1, 1, 0, 0, 0, 0]);
+    console.log('# 10 EventSources in one page over HTTP/1.1: 6 open, 4 waiting');
+    // They were queued, not failed: closing one lets the next in.
+    await page.evaluate(() => window.sources[0].close());
+    await waitFor(async () => (await open()) === 6 && (await metric(serve.url, 'sse_clients')) === 6,
+      'a waiting stream to take the freed connection');
+    assert.equal(await page.evaluate(() => window.sources[6].readyState), 1);
+  } finally {
+    await browser.close();
+    await serve.stop();
+  }
+});
+
+test('browser: ten tabs over HTTP/1.1 share one stream; when its tab closes another takes over, and no tab loses or repeats a line', async () => {
+  const serve = await startServe(['--metrics', '--exit-on-eof', '-v']);
+  const browser = await launchChromium();
+  const context = await browser.newContext({ viewport });
+  const errors = [];
+  context.on('weberror', (e) => errors.push(String(e.error())));
+  const lines = [];
+  const send = async (from, to) => {
+    const batch = [];
+    for (let i = from; i <= to; ++i) batch.push(`line ${i}`);
+    lines.push(...batch);
+    await serve.write(batch.join('\n') + '\n');
+  };
+  const showsAll = (pages) => waitFor(async () => {
+    for (const page of pages) if ((await lastLine(page)) !== lines[lines.length - 1]) return false;
+    return true;
+  }, `${lines[lines.length - 1]} in every tab`);
+  const roles = async (pages) => Promise.all(pages.map(async (page) => (await page.evaluate(readPage)).role));
+  try {
+    const tabs = [];
+    for (let i = 0; i < 10; ++i) {
+      const page = await context.newPage();
+      await page.goto(serve.url);
+      tabs.push(page);
+    }
+    for (const page of tabs) {
+      await waitFor(async () => (await page.evaluate(readPage)).state === 'connected', 'every tab connected');
+    }
+    let seen = await roles(tabs);
+    assert.equal(seen.filter((r) => r === 'live').length, 1, seen.join(', '));
+    assert.equal(seen.filter((r) => r === 'via another tab').length, 9, seen.join(', '));
+    assert.equal(await metric(serve.url, 'sse_clients'), 1, 'one stream for ten tabs');
+
+    await send(1, 40);
+    await showsAll(tabs);
+    // The tab holding the stream closes while lines keep coming: the next one resumes after the
+    // last id it was given.
+    const leader = tabs[seen.indexOf('live')];
+    const rest = tabs.filter((t) => t !== leader);
+    await leader.close();
+    await send(41, 80);
+    await waitFor(async () => (await roles(rest)).includes('live'), 'another tab to take the stream');
+    await send(81, 120);
+    await showsAll(rest);
+    for (const page of rest) assert.deepEqual(dataLines(await page.evaluate(readPage)), lines);
+    seen = await roles(rest);
+    assert.equal(seen.filter((r) => r === 'live').length, 1, seen.join(', '));
+    await waitFor(async () => (await metric(serve.url, 'sse_clients')) === 1, 'one stream again');
+    // Two streams in all: the first tab's, then the next one's, resuming where the lines it had ended.
+    const streams = serve.stderr().split('\n').filter((l) => / connected to /.test(l));
+    assert.equal(streams.length, 2, streams.join('\n'));
+    assert.match(streams[1], /connected to \/events\?types=1&lastEventId=\d+, resuming after id \d+ /);
+
+    // A message from a tab that held the stream before repeats lines already shown: they are
+    // recognised by id. (Sent by hand here; in a handover it is the old tab's last message.)
+    const followers = rest.filter((t, i) => seen[i] !== 'live');
+    await followers[0].evaluate((name) => new BroadcastChannel(name).postMessage({ items: [
+      { type: 'message', data: 'line 100', lastEventId: '100', t: Date.now(), topic: '' },
+      { type: 'message', data: 'a new line', lastEventId: 'x-1', t: Date.now(), topic: '' },
+    ] }), await followers[0].evaluate(() => window.__sse_share));
+    for (const page of followers) {
+      await waitFor(async () => (await lastLine(page)) === 'a new line', 'the new line in every follower');
+      assert.deepEqual(dataLines(await page.evaluate(readPage)), [...lines, 'a new line']);
+    }
+
+    // The end of the stream reaches every tab; after it, the tabs share nothing more (no lock held
+    // or asked for), so a tab opened later (perhaps for a new server) opens a stream of its own.
+    serve.proc.stdin.end();
+    for (const page of rest) {
+      await waitFor(async () => (await page.evaluate(readPage)).state === 'ended', 'every tab to show the end');
+    }
+    await waitFor(async () => (await rest[0].evaluate(async () => {
+      const locks = await navigator.locks.query();
+      return locks.held.length + locks.pending.length;
+    })) === 0, 'the tabs to give the lock up');
+    assert.deepEqual(errors, []);
+  } finally {
+    await browser.close();
+    await serve.stop();
+  }
+});
+
+test('browser: the tab holding the stream relays only while another tab listens', async () => {
+  const serve = await startServe([]);
+  const browser = await launchChromium();
+  const context = await browser.newContext({ viewport });
+  const open = async () => {
+    const page = await context.newPage();
+    await page.goto(serve.url);
+    await waitFor(async () => (await page.evaluate(readPage)).state === 'connected', 'the tab to connect');
+    return page;
+  };
+  const relaying = (page) => page.evaluate(() => window.__sse_relaying);
+  try {
+    const first = await open();
+    await waitFor(async () => !(await relaying(first)), 'a lone tab to stop relaying');
+    let second = await open();
+    assert.equal((await second.evaluate(readPage)).role, 'via another tab');
+    assert.ok(await relaying(first));
+    await serve.write('one\n');
+    await waitFor(async () => (await lastLine(second)) === 'one', 'the line in the second tab');
+    await second.close();
+    await waitFor(async () => !(await relaying(first)), 'relaying to stop once the second tab is gone');
+    second = await open();
+    await serve.write('two\n');
+    await waitFor(async () => (await lastLine(second)) === 'two', 'the line in a tab opened later');
+    assert.deepEqual(dataLines(await second.evaluate(readPage)), ['two']);
+    await waitFor(async () => (await lastLine(first)) === 'two', 'the line in the first tab');
+    assert.deepEqual(dataLines(await first.evaluate(readPage)), ['one', 'two']);
+  } finally {
+    await browser.close();
+    await serve.stop();
+  }
+});
+
+test('browser: without Web Locks each tab has a stream of its own', async () => {
+  const serve = await startServe(['--metrics']);
+  const browser = await launchChromium();
+  const context = await browser.newContext({ viewport });
+  await context.addInitScript(() => { delete Navigator.prototype.locks; });
+  try {
+    const tabs = [await context.newPage(), await context.newPage()];
+    for (const page of tabs) {
+      await page.goto(serve.url);
+      await waitFor(async () => (await page.evaluate(readPage)).state === 'connected', 'the tab to connect');
+      assert.equal((await page.evaluate(readPage)).role, 'live');
+    }
+    assert.equal(await metric(serve.url, 'sse_clients'), 2);
+    await serve.write('one line\n');
+    for (const page of tabs) {
+      await waitFor(async () => (await lastLine(page)) === 'one line', 'the line in each tab');
+      assert.deepEqual(dataLines(await page.evaluate(readPage)), ['one line']);
+    }
   } finally {
     await browser.close();
     await serve.stop();

@@ -1,7 +1,10 @@
 // Shared pieces of the interop tests: start sse-serve on a free port, a TCP proxy that can cut
 // every connection, and deadlines on every wait.
 import { spawn } from 'node:child_process';
+import fs from 'node:fs';
 import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
 
 export const SSE_SERVE = process.env.SSE_SERVE;
 export const SSE_LISTEN = process.env.SSE_LISTEN;
@@ -55,6 +58,7 @@ export function startServe(args = [], env = {}) {
 // Records when each connection arrived and the bytes each client sent.
 export function startProxy(port) {
   const sockets = new Set();
+  const parked = new Set();
   const requests = [];
   let held = false;
   const waiting = [];
@@ -75,7 +79,11 @@ export function startProxy(port) {
         s.on('close', () => { sockets.delete(s); client.destroy(); upstream.destroy(); });
       }
     };
-    if (held) waiting.push(connect); else connect();
+    if (!held) return connect();
+    // A held client is closed with the rest if the proxy closes before release().
+    parked.add(client);
+    client.on('error', () => {});
+    waiting.push(() => { parked.delete(client); connect(); });
   });
   return new Promise((resolve) => {
     server.listen(0, '127.0.0.1', () => resolve({
@@ -87,7 +95,10 @@ export function startProxy(port) {
       release: () => { held = false; for (const c of waiting.splice(0)) c(); },
       waitingCount: () => waiting.length,
       retarget: (p) => { target = p; },
-      close: () => new Promise((ok) => { for (const s of sockets) s.destroy(); server.close(ok); }),
+      close: () => new Promise((ok) => {
+        for (const s of [...sockets, ...parked]) s.destroy();
+        server.close(ok);
+      }),
     }));
   });
 }
@@ -101,4 +112,19 @@ export async function launchChromium() {
     args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
       '--disable-background-networking', '--disable-component-update', '--disable-sync'],
   });
+}
+
+// A token file (one token per line, as --token-file reads it) in a fresh temporary folder.
+export function writeTokenFile(tokens) {
+  const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'sse-tokens-')), 'tokens');
+  fs.writeFileSync(file, `# subscriber tokens\n${tokens.join('\n')}\n`);
+  return file;
+}
+
+// One unlabelled sample of sse-serve's /metrics (it must run with --metrics).
+export async function metric(baseUrl, name) {
+  const text = await (await fetch(`${baseUrl}metrics`)).text();
+  const m = new RegExp(`^${name} (\\S+)$`, 'm').exec(text);
+  if (!m) throw new Error(`${name} is not in /metrics`);
+  return Number(m[1]);
 }

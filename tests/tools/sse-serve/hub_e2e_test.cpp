@@ -180,6 +180,22 @@ curl_result curl(std::vector<std::string> const& args) {
   return r;
 }
 
+// Sends request on a connection of its own and returns everything until the server closes.
+std::string raw_exchange(std::uint16_t port, std::string const& request) {
+  int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_port = htons(port);
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  if (::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) throw std::runtime_error("connect");
+  if (::write(fd, request.data(), request.size()) != static_cast<ssize_t>(request.size())) throw std::runtime_error("write");
+  std::string out;
+  char buffer[4096];
+  for (ssize_t n; (n = ::read(fd, buffer, sizeof buffer)) > 0;) out.append(buffer, static_cast<std::size_t>(n));
+  ::close(fd);
+  return out;
+}
+
 std::string base_of(server_process const& s) {
   return "http://127.0.0.1:" + std::to_string(s.port());
 }
@@ -291,6 +307,12 @@ TEST(Tokens, SubscribersNeedOneFromAnyOfThreePlacesAndSighupReloads) {
     response_head h = c.read_head(deadline());
     EXPECT_EQ(h.status, 401);
     EXPECT_EQ(h.header("www-authenticate"), "Bearer");
+  }
+  {
+    // HEAD gets the same answer without a body (the page asks this way why it was refused).
+    std::string r = raw_exchange(s.port(), "HEAD /events HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+    EXPECT_EQ(r.substr(0, 12), "HTTP/1.1 401");
+    EXPECT_EQ(r.substr(r.find("\r\n\r\n") + 4), "");
   }
   auto by_query = open_stream(s, "/events?token=sub-one");
   auto by_header = open_stream(s, "/events", {"Authorization: Bearer sub-one"});

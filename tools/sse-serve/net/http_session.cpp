@@ -205,13 +205,13 @@ std::optional<std::string> http_session::token_of(request_header const& req,
                          ctx_.config.token_cookie, query);
 }
 
-void http_session::refuse(access_decision const& d, bool keep_alive, bool publishing) {
+void http_session::refuse(access_decision const& d, bool keep_alive, bool publishing, bool head_only) {
   if (publishing) ++ctx_.counters.publish_requests[static_cast<unsigned>(d.status())];
   if (ctx_.config.verbose) tools::info("client " + peer_ + " refused: " + d.reason);
   if (d.verdict == access_verdict::unauthorized) {
-    respond(401, text_plain, d.reason + "\n", false, keep_alive, {{"WWW-Authenticate", "Bearer"}});
+    respond(401, text_plain, d.reason + "\n", head_only, keep_alive, {{"WWW-Authenticate", "Bearer"}});
   } else {
-    respond(403, text_plain, d.reason + "\n", false, keep_alive);
+    respond(403, text_plain, d.reason + "\n", head_only, keep_alive);
   }
 }
 
@@ -356,7 +356,7 @@ void http_session::handle(request const& req) {
     if (ctx_.access.subscribe_required()) {
       access_decision d = ctx_.access.check_subscribe(token_of(req, query), topics, unix_now());
       if (!d.allowed()) {
-        refuse(d, keep_alive, false);
+        refuse(d, keep_alive, false, head);  // a HEAD (the page asks why it was refused) has no body
         return;
       }
     }

@@ -52,7 +52,7 @@ class http_session final : public std::enable_shared_from_this<http_session> {
   std::optional<stream_route> stream_target(std::string_view target) const;
   std::vector<std::string> topics_of(stream_route const& r) const;
   std::optional<std::string> token_of(request_header const& req, std::string_view query) const;
-  void refuse(access_decision const& d, bool keep_alive, bool publishing);
+  void refuse(access_decision const& d, bool keep_alive, bool publishing, bool head_only = false);
   // Checks a publish request's head (token, topic, type, length); false: refused (answered).
   bool admit_publish(request_header const& req);
   void publish(request const& req, stream_route const& route);

@@ -47,7 +47,7 @@ class seqpacket {
 
 options with(output_format f) {
   options o;
-  o.url = "http://example/";
+  o.urls = {"http://example/"};
   o.format = f;
   return o;
 }
@@ -118,7 +118,7 @@ TEST(stream_consumer, retry_fields_reach_the_callback) {
   seqpacket out;
   stream_consumer c(with(output_format::text), false, out.writer());
   std::vector<std::uint64_t> seen;
-  c.on_retry_field([&](std::uint64_t ms) { seen.push_back(ms); });
+  c.on_retry_field([&](std::size_t, std::uint64_t ms) { seen.push_back(ms); });
   c.feed("retry: 1500\nretry: x\nretry: 0\n\n");
   EXPECT_EQ(seen, (std::vector<std::uint64_t>{1500, 0}));
 }

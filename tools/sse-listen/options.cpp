@@ -281,6 +281,9 @@ std::string listen_examples() {
       -d @request.json --until-data '[DONE]' --json URL     an LLM-style streaming POST
   sse-listen --sse URL | sse-serve --format sse   relay a stream, with history and resume
   sse-listen --json --input capture.txt           convert a recorded stream to JSON lines
+  sse-listen --state-file ~/.deploy.id --exec ./deploy.sh --event release URL
+                                                  a deploy hook that resumes after a crash
+  sse-listen --json URL1 URL2                     two streams merged, "url" on each line
 
 )" + exit_status_help();
 }

@@ -183,12 +183,17 @@ exit_status fetch_loop::run() {
   for (;;) {
     if (consumer_.has_pending()) {
       if (auto status = run_pending()) return *status;
-      // May call the write callbacks at once, with what libcurl held since the pause.
-      for (auto& s : streams_) {
-        if (s->now == stream::state::running) s->t.resume();
-      }
-      continue;  // a resumed chunk may have queued more
     }
+    // Whoever ran the commands (this loop, or end() before deciding), the transfers they paused
+    // go on now. resume() may call the write callback at once, with what libcurl held.
+    bool resumed = false;
+    for (auto& s : streams_) {
+      if (s->now == stream::state::running && s->t.paused()) {
+        s->t.resume();
+        resumed = true;
+      }
+    }
+    if (resumed) continue;  // a resumed chunk may have queued more
     int running = 0;
     curl_multi_perform(m, &running);
     int queued = 0;

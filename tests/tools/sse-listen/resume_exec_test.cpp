@@ -510,6 +510,36 @@ TEST(listen_several, each_stream_reconnects_with_its_own_last_event_id) {
   EXPECT_EQ(b_ids, (std::vector<std::string>{"b1", "b2"}));
 }
 
+// A stream that ends while another is paused behind queued commands: the commands run before the
+// end is decided, and the paused stream must still be resumed afterwards.
+TEST(listen_several, exec_goes_on_when_one_stream_ends_while_another_is_paused) {
+  std::string many;
+  for (int k = 1; k <= 300; ++k)
+    many += "id: " + std::to_string(k) + "\ndata: " + std::string(2000, 'x') + "\n\n";
+  scripted_server a({response::events(many)});
+  scripted_server b({response::head("200 OK", "Content-Type: text/event-stream\r\n")
+                         .pause(100)
+                         .send("id: b\ndata: b\n\n")});
+  child_process c(binary, {"--no-reconnect", "--exec", "echo $SSE_ID", a.url(), b.url()});
+  run_result r = c.finish(60s);
+  EXPECT_FALSE(r.timed_out) << "stalled after " << r.out.size() << " bytes of output";
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  std::string expected;
+  for (int k = 1; k <= 300; ++k) expected += std::to_string(k) + "\n";
+  std::string a_lines;
+  std::istringstream lines(r.out);
+  int b_lines = 0;
+  for (std::string line; std::getline(lines, line);) {
+    if (line == "b") {
+      ++b_lines;
+    } else {
+      a_lines += line + "\n";
+    }
+  }
+  EXPECT_EQ(a_lines, expected);
+  EXPECT_EQ(b_lines, 1);
+}
+
 TEST(listen_several, exec_gets_each_events_url) {
   scripted_server a({response::events("data: 1\n\n")});
   scripted_server b({response::head("200 OK", "Content-Type: text/event-stream\r\n")

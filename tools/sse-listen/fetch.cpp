@@ -124,6 +124,9 @@ bool fetch_loop::others_go_on(stream const& s) const {
 // The commands of --exec queued by the last chunks, before anything else is read or decided.
 std::optional<exit_status> fetch_loop::run_pending() {
   pending_result r = consumer_.run_pending(wait_);
+  for (auto& s : streams_) {
+    if (s->now == stream::state::running) s->t.waited();  // not read meanwhile: not idle
+  }
   if (r.stopped) return finish(stopped_by(*r.stopped));
   if (r.state == consume_state::go_on) return std::nullopt;
   transfer_outcome out;

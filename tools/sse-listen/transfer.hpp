@@ -53,6 +53,8 @@ class transfer {
   // The write callback paused the transfer (commands were queued); resume() once they ran.
   bool paused() const noexcept { return paused_; }
   void resume();
+  // Commands ran: whatever this transfer did not read meanwhile is no silence of the server's.
+  void waited() noexcept { last_activity_ = std::chrono::steady_clock::now(); }
 
   // A response with a 5xx status that --retry-on-5xx retries.
   bool retryable_server_error() const noexcept;

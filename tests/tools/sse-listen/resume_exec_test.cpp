@@ -540,6 +540,21 @@ TEST(listen_several, exec_goes_on_when_one_stream_ends_while_another_is_paused) 
   EXPECT_EQ(b_lines, 1);
 }
 
+// While a command runs, no stream is read: that silence is sse-listen's, not a server's, and does
+// not count against --idle-timeout.
+TEST(listen_several, time_spent_in_commands_is_not_idle_time) {
+  scripted_server slow({response::events("id: s1\ndata: slow\n\nid: s2\ndata: slow\n\n")});
+  response steady = response::head("200 OK", "Content-Type: text/event-stream\r\n");
+  for (int k = 1; k <= 10; ++k)
+    steady.pause(200).send("id: f" + std::to_string(k) + "\ndata: fast\n\n");
+  scripted_server fast({steady});
+  auto r = listen({"--no-reconnect", "--idle-timeout", "0.6", "--exec",
+                   "[ \"$SSE_URL\" = " + slow.url() + " ] && sleep 1; echo $SSE_ID", slow.url(),
+                   fast.url()});
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(std::count(r.out.begin(), r.out.end(), '\n'), 12) << r.out;
+}
+
 TEST(listen_several, exec_gets_each_events_url) {
   scripted_server a({response::events("data: 1\n\n")});
   scripted_server b({response::head("200 OK", "Content-Type: text/event-stream\r\n")

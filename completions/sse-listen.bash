@@ -4,7 +4,7 @@ _sse_listen() {
   cur=${COMP_WORDS[COMP_CWORD]}
   prev=${COMP_WORDS[COMP_CWORD-1]}
   case $prev in
-    -i|--input|--cacert)
+    -i|--input|--cacert|--state-file)
       COMPREPLY=($(compgen -f -- "$cur")); return ;;
     -d|--data)
       if [[ $cur == @* ]]; then
@@ -15,15 +15,24 @@ _sse_listen() {
       COMPREPLY=($(compgen -W "GET POST PUT PATCH DELETE" -- "$cur")); return ;;
     --color|--colour)
       COMPREPLY=($(compgen -W "auto always never" -- "$cur")); return ;;
+    --exec-errors)
+      COMPREPLY=($(compgen -W "stop ignore" -- "$cur")); return ;;
+    --exec)
+      COMPREPLY=($(compgen -c -- "$cur")); return ;;
+    --proxy)
+      COMPREPLY=($(compgen -W "http:// https:// socks5:// socks5h://" -- "$cur")); return ;;
     -H|--header|--last-event-id|-A|--user-agent|--connect-timeout|--max-reconnects|--retry|\
-    -n|--count|-e|--event|--until-data|--until-event|-t|--timeout|--idle-timeout|--max-event-size)
+    -n|--count|-e|--event|--until-data|--until-event|-t|--timeout|--idle-timeout|--max-event-size|\
+    --exec-timeout)
       return ;;
   esac
   if [[ $cur == -* ]]; then
     local opts="-h --help --version -i --input -j --json -r --raw --sse -H --header -X --request
       -d --data --last-event-id -k --insecure --cacert -A --user-agent --connect-timeout
       --no-reconnect --max-reconnects --retry -n --count -e --event --until-data --until-event
-      -t --timeout --idle-timeout --max-event-size --color --colour -v --verbose"
+      -t --timeout --idle-timeout --max-event-size --color --colour -v --verbose
+      --state-file --exec --exec-errors --exec-timeout --proxy --http2 --http1.1 --include
+      --timestamps --retry-on-5xx"
     COMPREPLY=($(compgen -W "$opts" -- "$cur"))
     return
   fi

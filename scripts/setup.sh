@@ -36,6 +36,7 @@ if [ "$profile" != demo ]; then
     clang-format                                # scripts/check-format.sh
     groff-base zsh fish                         # tests/docs: man page warnings, completions load
     openssl zlib1g-dev                          # sse-listen tests: a TLS server, gzip streams
+    tinyproxy-bin microsocks nghttp2-server     # sse-listen tests: HTTP and SOCKS5 proxies, h2c
     chromium                                    # tests/interop: the live page in a real browser
     curl                                        # sse-serve tests: publishing as users do
     prometheus                                  # sse-serve tests: promtool checks /metrics

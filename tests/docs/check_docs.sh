@@ -16,8 +16,8 @@ done
 [ $status -eq 0 ] || exit 1
 
 # Long options as --help shows them: "  -p,--port UINT ..." or "  --cors TEXT ...".
-mapfile -t options < <("$binary" --help | grep -oE '^ +(-[a-zA-Z], ?)?--[a-z][a-z0-9-]*' |
-                       grep -oE -- '--[a-z][a-z0-9-]*' | sort -u)
+mapfile -t options < <("$binary" --help | grep -oE '^ +(-[a-zA-Z], ?)?--[a-z][a-z0-9.-]*' |
+                       grep -oE -- '--[a-z][a-z0-9.-]*' | sort -u)
 [ ${#options[@]} -gt 3 ] || { echo "could not read options from $tool --help"; exit 1; }
 
 for opt in "${options[@]}"; do

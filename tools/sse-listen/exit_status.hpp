@@ -26,8 +26,11 @@ enum class exit_status : int {
   network = 3,
   // The stream ended without the --until-data / --until-event sentinel.
   truncated = 4,
-  // Cannot read --input or -d @file, or cannot write stdout.
+  // Cannot read --input, -d @file or --state-file (or it is corrupt), or cannot write stdout or
+  // the state file.
   local_io = 5,
+  // An --exec command failed (non-zero exit, killed, --exec-timeout) with --exec-errors stop.
+  exec_failed = 6,
   // --timeout passed (as timeout(1)).
   timeout = 124,
   // SIGINT: the signal is re-raised, so the shell sees it as such; this is what it shows.
@@ -50,6 +53,8 @@ constexpr char const* meaning(exit_status s) noexcept {
       return "stream ended without its --until sentinel";
     case exit_status::local_io:
       return "local I/O error";
+    case exit_status::exec_failed:
+      return "an --exec command failed";
     case exit_status::timeout:
       return "--timeout";
     case exit_status::interrupted:
@@ -60,8 +65,9 @@ constexpr char const* meaning(exit_status s) noexcept {
 
 // Every status, in increasing order.
 inline constexpr exit_status all_exit_statuses[] = {
-    exit_status::ok,        exit_status::protocol, exit_status::usage,   exit_status::network,
-    exit_status::truncated, exit_status::local_io, exit_status::timeout, exit_status::interrupted,
+    exit_status::ok,          exit_status::protocol,  exit_status::usage,
+    exit_status::network,     exit_status::truncated, exit_status::local_io,
+    exit_status::exec_failed, exit_status::timeout,   exit_status::interrupted,
 };
 
 namespace detail {

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cstdint>
 #include <memory>
+#include <vector>
 
 #include "common/diagnostics.hpp"
 #include "common/signals.hpp"
@@ -28,31 +29,56 @@ ending stopped_by(wake w) {
   return w == wake::interrupted ? ending::interrupted : ending::timeout;
 }
 
+// One URL of the run: its transfer, its reconnection policy, and where it stands.
+struct stream {
+  enum class state { running, waiting, ended };
+
+  stream(options const& o, std::optional<std::string> const& body, stream_consumer& consumer,
+         std::size_t source)
+      : t(o, body, consumer, source), policy(make_config(o)) {}
+
+  transfer t;
+  reconnect_policy policy;
+  state now = state::waiting;
+  steady_time at{};  // when waiting: the time to connect
+  bool first = true;
+};
+
 class fetch_loop {
  public:
   fetch_loop(options const& o, std::optional<std::string> const& body, stream_consumer& consumer,
              std::optional<steady_time> deadline)
-      : o_(o),
-        consumer_(consumer),
-        wait_(deadline),
-        policy_(make_config(o)),
-        transfer_(o, body, consumer) {
-    consumer_.on_retry_field([this](std::uint64_t ms) {
-      milliseconds before = policy_.reconnection_time();
-      policy_.set_reconnection_time(ms);
-      if (o_.verbose > 0 && policy_.reconnection_time() != before) {
+      : o_(o), consumer_(consumer), wait_(deadline) {
+    for (std::size_t i = 0; i < consumer.sources(); ++i) {
+      streams_.push_back(std::make_unique<stream>(o, body, consumer, i));
+    }
+    consumer_.on_retry_field([this](std::size_t source, std::uint64_t ms) {
+      reconnect_policy& policy = streams_[source]->policy;
+      milliseconds before = policy.reconnection_time();
+      policy.set_reconnection_time(ms);
+      if (o_.verbose > 0 && policy.reconnection_time() != before) {
         tools::info("retry: " + std::to_string(ms) + " ms; reconnection time is now " +
-                    format_delay(policy_.reconnection_time()));
+                    format_delay(policy.reconnection_time()) + where(source));
       }
     });
   }
+  ~fetch_loop() {
+    for (auto& s : streams_) {
+      if (s->now == stream::state::running) curl_multi_remove_handle(multi_.get(), s->t.handle());
+    }
+  }
+  fetch_loop(fetch_loop const&) = delete;
+  fetch_loop& operator=(fetch_loop const&) = delete;
 
   exit_status run();
 
  private:
-  ending drive();
-  void say_connecting(bool first) const;
+  void start(stream& s);
+  std::optional<exit_status> end(stream& s, ending how);
+  std::optional<exit_status> run_pending();
+  bool others_go_on(stream const& s) const;
   exit_status finish(ending how) const;
+  std::string where(std::size_t source) const;
 
   struct multi_deleter {
     void operator()(CURLM* m) const { curl_multi_cleanup(m); }
@@ -61,37 +87,167 @@ class fetch_loop {
   options const& o_;
   stream_consumer& consumer_;
   waiter wait_;
-  reconnect_policy policy_;
-  transfer transfer_;
   std::unique_ptr<CURLM, multi_deleter> multi_;
+  std::vector<std::unique_ptr<stream>> streams_;
 };
+
+// " (URL)" in messages, when there are several.
+std::string fetch_loop::where(std::size_t source) const {
+  return streams_.size() > 1 ? " (" + consumer_.source_name(source) + ")" : std::string();
+}
+
+void fetch_loop::start(stream& s) {
+  s.t.prepare();
+  if (o_.verbose > 0) {
+    std::string what = s.first ? "connecting to " : "reconnecting to ";
+    std::string_view id = consumer_.last_event_id(s.t.source());
+    std::string method = !o_.method.empty() ? o_.method : o_.data ? "POST" : "GET";
+    what += method + " " + s.t.url();
+    if (!id.empty()) what += " (Last-Event-ID: " + std::string(id) + ")";
+    tools::info(what);
+    if (!s.first && method != "GET") {
+      tools::info("re-sending the " + method +
+                  " request, as EventSource does (--no-reconnect makes a one-shot request)");
+    }
+  }
+  s.first = false;
+  s.now = stream::state::running;
+  curl_multi_add_handle(multi_.get(), s.t.handle());
+}
+
+bool fetch_loop::others_go_on(stream const& s) const {
+  return std::any_of(streams_.begin(), streams_.end(), [&](auto const& other) {
+    return other.get() != &s && other->now != stream::state::ended;
+  });
+}
+
+// The commands of --exec queued by the last chunks, before anything else is read or decided.
+std::optional<exit_status> fetch_loop::run_pending() {
+  pending_result r = consumer_.run_pending(wait_);
+  for (auto& s : streams_) {
+    if (s->now == stream::state::running) s->t.waited();  // not read meanwhile: not idle
+  }
+  if (r.stopped) return finish(stopped_by(*r.stopped));
+  if (r.state == consume_state::go_on) return std::nullopt;
+  transfer_outcome out;
+  out.how = ending::consumer_stopped;
+  out.consumed = r.state;
+  out.consumer_error = consumer_.error_message();
+  next_step step = decide(out);
+  report(step, o_.verbose);
+  return step.status;
+}
+
+// A stream's connection is over: reconnect it later, let it end, or end the run (a stop, or the
+// first failure).
+std::optional<exit_status> fetch_loop::end(stream& s, ending how) {
+  curl_multi_remove_handle(multi_.get(), s.t.handle());
+  s.now = stream::state::waiting;
+  transfer_outcome out = s.t.outcome(how);
+  bool const streamed = out.response == answer::accepted;
+  if (streamed) {
+    s.policy.connected();
+    if (out.how == ending::finished || out.how == ending::idle) {
+      out.discarded = consumer_.end_of_stream(s.t.source());
+    }
+  }
+  // Events received before the end are handled first; a failing command is the run's end.
+  if (consumer_.has_pending()) {
+    if (auto status = run_pending()) return status;
+  }
+  out.last_stream = !others_go_on(s);
+  disconnect_reason const why = streamed                       ? disconnect_reason::stream_ended
+                                : s.t.retryable_server_error() ? disconnect_reason::server_error
+                                                               : disconnect_reason::network_error;
+  out.decision = s.policy.next(why, s.t.retry_after());
+  next_step step = decide(out);
+  report(step, o_.verbose);
+  if (step.reconnect) {
+    s.at = out.decision.at;
+    return std::nullopt;
+  }
+  if (how == ending::consumer_stopped || step.status != exit_status::ok || out.last_stream) {
+    return step.status;
+  }
+  s.now = stream::state::ended;  // this stream is over; the others go on
+  return std::nullopt;
+}
 
 exit_status fetch_loop::run() {
   multi_.reset(curl_multi_init());
-  if (!multi_ || !transfer_.init()) {
+  bool ready = multi_ != nullptr;
+  for (auto& s : streams_) ready = ready && s->t.init();
+  if (!ready) {
     tools::error("cannot initialise libcurl");
     return exit_status::network;
   }
-  for (bool first = true;; first = false) {
-    transfer_.prepare();
-    if (o_.verbose > 0) say_connecting(first);
-
-    transfer_outcome out = transfer_.outcome(drive());
-    bool const streamed = out.response == answer::accepted;
-    if (streamed) {
-      policy_.connected();
-      if (out.how == ending::finished || out.how == ending::idle) {
-        out.discarded = consumer_.end_of_stream();
+  for (auto& s : streams_) start(*s);
+  CURLM* m = multi_.get();
+  for (;;) {
+    if (consumer_.has_pending()) {
+      if (auto status = run_pending()) return *status;
+    }
+    // Whoever ran the commands (this loop, or end() before deciding), the transfers they paused
+    // go on now. resume() may call the write callback at once, with what libcurl held.
+    bool resumed = false;
+    for (auto& s : streams_) {
+      if (s->now == stream::state::running && s->t.paused()) {
+        s->t.resume();
+        resumed = true;
       }
     }
-    out.decision =
-        policy_.next(streamed ? disconnect_reason::stream_ended : disconnect_reason::network_error);
-    next_step step = decide(out);
-    report(step, o_.verbose);
-    if (!step.reconnect) return step.status;
+    if (resumed) continue;  // a resumed chunk may have queued more
+    int running = 0;
+    curl_multi_perform(m, &running);
+    int queued = 0;
+    while (CURLMsg* msg = curl_multi_info_read(m, &queued)) {
+      if (msg->msg != CURLMSG_DONE) continue;
+      for (auto& s : streams_) {
+        if (s->now != stream::state::running || s->t.handle() != msg->easy_handle) continue;
+        ending how = ending::finished;
+        if (s->t.stopped()) {
+          how = ending::consumer_stopped;
+        } else {
+          s->t.done(msg->data.result);
+        }
+        if (auto status = end(*s, how)) return *status;
+      }
+    }
+    for (auto& s : streams_) {  // stopped in a callback, not yet reported done
+      if (s->now == stream::state::running && s->t.stopped()) {
+        if (auto status = end(*s, ending::consumer_stopped)) return *status;
+      }
+    }
 
-    wake w = wait_.wait(-1, out.decision.at);
-    if (w != wake::due) return finish(stopped_by(w));
+    // Commands queued in this turn run now: a paused transfer's socket would not wake the poll.
+    if (consumer_.has_pending()) continue;
+    auto now = std::chrono::steady_clock::now();
+    if (auto w = wait_.stopped(now)) return finish(stopped_by(*w));
+    std::optional<steady_time> wake_at;
+    auto earliest = [&wake_at](steady_time t) { wake_at = wake_at ? std::min(*wake_at, t) : t; };
+    for (auto& s : streams_) {
+      if (s->now == stream::state::running && o_.idle_timeout > 0 && !s->t.paused()) {
+        steady_time const limit =
+            s->t.last_activity() + std::chrono::duration_cast<std::chrono::steady_clock::duration>(
+                                       std::chrono::duration<double>(o_.idle_timeout));
+        if (now >= limit) {
+          if (auto status = end(*s, ending::idle)) return *status;
+        } else {
+          earliest(limit);
+        }
+      }
+      if (s->now == stream::state::waiting) {
+        if (now >= s->at) {
+          start(*s);
+        } else {
+          earliest(s->at);
+        }
+      }
+    }
+    curl_waitfd extra{};
+    extra.fd = tools::signal_fd();
+    extra.events = CURL_WAIT_POLLIN;
+    curl_multi_poll(m, &extra, extra.fd >= 0 ? 1u : 0u, wait_.timeout_ms(now, wake_at), nullptr);
   }
 }
 
@@ -101,69 +257,6 @@ exit_status fetch_loop::finish(ending how) const {
   next_step step = decide(out);
   report(step, o_.verbose);
   return step.status;
-}
-
-void fetch_loop::say_connecting(bool first) const {
-  std::string what = first ? "connecting to " : "reconnecting to ";
-  std::string_view id = consumer_.last_event_id();
-  std::string method = !o_.method.empty() ? o_.method : o_.data ? "POST" : "GET";
-  what += method + " " + o_.url;
-  if (!id.empty()) what += " (Last-Event-ID: " + std::string(id) + ")";
-  tools::info(what);
-  if (!first && method != "GET") {
-    tools::info("re-sending the " + method +
-                " request, as EventSource does (--no-reconnect makes a one-shot request)");
-  }
-}
-
-// Runs the transfer until it ends or something stops it.
-ending fetch_loop::drive() {
-  CURLM* m = multi_.get();
-  curl_multi_add_handle(m, transfer_.handle());
-  ending how = ending::finished;
-  for (;;) {
-    int running = 0;
-    curl_multi_perform(m, &running);
-    if (transfer_.stopped()) {
-      how = ending::consumer_stopped;
-      break;
-    }
-    int queued = 0;
-    bool finished = false;
-    CURLcode result = CURLE_OK;
-    while (CURLMsg* msg = curl_multi_info_read(m, &queued)) {
-      if (msg->msg == CURLMSG_DONE) {
-        finished = true;
-        result = msg->data.result;
-      }
-    }
-    if (finished || running == 0) {
-      transfer_.done(result);
-      how = ending::finished;
-      break;
-    }
-    auto now = std::chrono::steady_clock::now();
-    if (auto w = wait_.stopped(now)) {
-      how = stopped_by(*w);
-      break;
-    }
-    std::optional<steady_time> idle_limit;
-    if (o_.idle_timeout > 0) {
-      idle_limit = transfer_.last_activity() +
-                   std::chrono::duration_cast<std::chrono::steady_clock::duration>(
-                       std::chrono::duration<double>(o_.idle_timeout));
-      if (now >= *idle_limit) {
-        how = ending::idle;
-        break;
-      }
-    }
-    curl_waitfd extra{};
-    extra.fd = tools::signal_fd();
-    extra.events = CURL_WAIT_POLLIN;
-    curl_multi_poll(m, &extra, extra.fd >= 0 ? 1u : 0u, wait_.timeout_ms(now, idle_limit), nullptr);
-  }
-  curl_multi_remove_handle(m, transfer_.handle());
-  return how;
 }
 
 }  // namespace

@@ -12,6 +12,7 @@
 #include "common/terminal.hpp"
 #include "fetch.hpp"
 #include "read_input.hpp"
+#include "state_file.hpp"
 #include "stream_consumer.hpp"
 #include "wait.hpp"
 
@@ -31,10 +32,24 @@ exit_status run(options const& o) {
   tools::install_signal_handlers();
   std::optional<steady_time> deadline = deadline_after(o.timeout);
   stream_consumer consumer(o, want_colour(o), STDOUT_FILENO);
-  if (!o.last_event_id.empty()) consumer.set_last_event_id(o.last_event_id);
+  for (std::size_t i = 0; i < consumer.sources(); ++i) {
+    if (!o.last_event_id.empty()) consumer.set_last_event_id(o.last_event_id, i);
+  }
+  // Where the state file has an id for a URL, it wins over --last-event-id, which is then only
+  // the starting point of a first run.
+  std::optional<state_file> state;
+  if (!o.state_file.empty()) {
+    std::string error;
+    state = state_file::load(o.state_file, error);
+    if (!state) {
+      tools::error(error);
+      return exit_status::local_io;
+    }
+    consumer.keep_state(&*state);
+  }
 
-  if (!o.input.empty() || o.url == "-") {
-    if (o.url == "-") return read_stream(STDIN_FILENO, "standard input", o, consumer, deadline);
+  if (o.local_input()) {
+    if (o.input.empty()) return read_stream(STDIN_FILENO, "standard input", o, consumer, deadline);
     int fd = ::open(o.input.c_str(), O_RDONLY | O_CLOEXEC);
     if (fd < 0) {
       tools::error("cannot open " + o.input + ": " + std::strerror(errno));

@@ -23,6 +23,60 @@ std::string check_method(std::string const& m) {
   return {};
 }
 
+std::string lowercase(std::string s) {
+  for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return s;
+}
+
+// A proxy as curl takes it: SCHEME://HOST[:PORT], or HOST[:PORT] for http; "" turns the proxy
+// variables off. The value is never echoed: it may hold a password.
+std::string check_proxy(std::string const& p) {
+  auto scheme_end = p.find("://");
+  if (scheme_end == std::string::npos) return {};
+  std::string scheme = lowercase(p.substr(0, scheme_end));
+  if (scheme == "http" || scheme == "https" || scheme == "socks5" || scheme == "socks5h") {
+    if (p.size() == scheme_end + 3) return "the proxy URL has no host";
+    return {};
+  }
+  return "unsupported proxy scheme (use http://, https://, socks5:// or socks5h://)";
+}
+
+// The rules between the options of issue 15 and the rest, checked once everything is parsed.
+// (Not CLI11's needs(): a lone --exec-errors must still parse in the one-value-per-occurrence
+// test, which runs without this callback.)
+void check_issue15_options(options const& o, CLI::Option const* exec_errors,
+                           CLI::Option const* exec_timeout) {
+  bool const several = o.urls.size() > 1;
+  for (std::size_t i = 0; i < o.urls.size(); ++i) {
+    auto const& url = o.urls[i];
+    if (several && url == "-") {
+      throw CLI::ValidationError("URL", "- reads one stream from stdin: give it alone");
+    }
+    for (char ch : url) {
+      auto const c = static_cast<unsigned char>(ch);
+      if (c < 0x20 || c == 0x7F) {
+        throw CLI::ValidationError("URL", "a URL cannot hold control characters");
+      }
+    }
+    for (std::size_t j = 0; j < i; ++j) {
+      if (o.urls[j] == url) throw CLI::ValidationError("URL", url + " is given twice");
+    }
+  }
+  if (several && o.format == output_format::raw) {
+    throw CLI::ValidationError("--raw",
+                               "cannot merge several streams (a chunk may end mid-event); use "
+                               "--sse or --json");
+  }
+  if (!o.state_file.empty() && o.local_input()) {
+    throw CLI::ValidationError("--state-file", "resumes URLs, not stdin or --input");
+  }
+  for (CLI::Option const* opt : {exec_errors, exec_timeout}) {
+    if (o.exec.empty() && opt->count() > 0) {
+      throw CLI::ValidationError(opt->get_name(), "needs --exec");
+    }
+  }
+}
+
 std::string check_id(std::string const& id) {
   if (id.find_first_of(std::string_view("\r\n\0", 3)) != std::string::npos) {
     return "an event ID cannot hold CR, LF or NUL";
@@ -40,8 +94,10 @@ void add_listen_options(CLI::App& app, options& o) {
   app.get_formatter()->column_width(34);
   o.user_agent = std::string("sse-listen/") + SSE_VERSION_STRING;
 
-  app.add_option("url", o.url, "http(s) URL of the event stream, or - to read a stream from stdin")
-      ->option_text("URL");
+  app.add_option("url", o.urls,
+                 "http(s) URLs of event streams (followed together), or - to read a stream from "
+                 "stdin")
+      ->option_text("URL...");
   auto* input =
       app.add_option("-i,--input", o.input, "Read a captured stream from FILE instead of a URL")
           ->option_text("FILE");
@@ -122,22 +178,65 @@ void add_listen_options(CLI::App& app, options& o) {
   app.add_flag("-v,--verbose", o.verbose,
                "Report connections, statuses and reconnections on stderr (twice: libcurl's trace)");
 
-  app.callback([&o, input] {
-    if (o.url.empty() && input->count() == 0) throw CLI::RequiredError("URL (or --input FILE)");
-    if (!o.url.empty() && input->count() > 0) {
+  // Issue 15: resume across runs, a command per event, transport. (Cross-option rules are in
+  // check_issue15_options, called from the callback below.)
+  app.add_option("--state-file", o.state_file,
+                 "Resume from the last event id kept in FILE, and keep it there (one per URL)")
+      ->option_text("FILE");
+  auto* exec = app.add_option("--exec", o.exec,
+                              "Run CMD (/bin/sh -c) for each event: data on stdin, SSE_EVENT, "
+                              "SSE_ID, SSE_URL in its environment")
+                   ->option_text("CMD");
+  auto* exec_errors =
+      app.add_option_function<std::string>(
+             "--exec-errors", [&o](std::string const& v) { o.exec_errors_ignore = v == "ignore"; },
+             "When an --exec command fails: stop (the default, exit 6) or ignore")
+          ->check(CLI::IsMember({"stop", "ignore"}))
+          ->option_text("stop|ignore");
+  auto* exec_timeout =
+      app.add_option("--exec-timeout", o.exec_timeout,
+                     "End an --exec command (its process group) after SECONDS; a failure")
+          ->check(max_seconds)
+          ->option_text("SECONDS");
+  app.add_option("--proxy", o.proxy,
+                 "Use the proxy at URL (http, https, socks5, socks5h); \"\" ignores *_proxy")
+      ->check(CLI::Validator(check_proxy, "URL"))
+      ->option_text("URL");
+  auto* http2 = app.add_flag_callback(
+      "--http2", [&o] { o.http = http_version::http2; },
+      "HTTP/2 also on http:// (prior knowledge); over TLS it is negotiated anyway");
+  auto* http11 = app.add_flag_callback(
+      "--http1.1", [&o] { o.http = http_version::http1_1; }, "Use HTTP/1.1 only");
+  http2->excludes(http11);
+  app.add_flag(
+      "--include", o.include,
+      "Show each response's status line and headers: on stderr, or a JSON line with --json");
+  auto* timestamps = app.add_flag(
+      "--timestamps", o.timestamps,
+      "Prefix each event with its receive time (UTC, RFC 3339, ms); --json adds \"time\"");
+  app.add_flag("--retry-on-5xx", o.retry_on_5xx,
+               "Retry 5xx responses, after Retry-After when the server sends one");
+  exec->excludes(json)->excludes(raw)->excludes(sse)->excludes(timestamps);
+  timestamps->excludes(raw)->excludes(sse);
+
+  app.callback([&o, input, exec_errors, exec_timeout] {
+    if (o.urls.empty() && input->count() == 0) throw CLI::RequiredError("URL (or --input FILE)");
+    if (!o.urls.empty() && input->count() > 0) {
       throw CLI::ValidationError("--input", "give either a URL or --input FILE, not both");
     }
-    if (auto scheme_end = o.url.find("://"); scheme_end != std::string::npos) {
-      std::string scheme = o.url.substr(0, scheme_end);
-      for (char& c : scheme) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-      if (scheme != "http" && scheme != "https") {
-        throw CLI::ValidationError("URL",
-                                   "only http:// and https:// URLs are supported (or - for stdin)");
+    for (auto const& url : o.urls) {
+      if (auto scheme_end = url.find("://"); scheme_end != std::string::npos) {
+        if (lowercase(url.substr(0, scheme_end)) != "http" &&
+            lowercase(url.substr(0, scheme_end)) != "https") {
+          throw CLI::ValidationError(
+              "URL", "only http:// and https:// URLs are supported (or - for stdin)");
+        }
       }
     }
-    if (o.url == "-" && o.data && *o.data == "@-") {
+    if (o.local_input() && o.data && *o.data == "@-") {
       throw CLI::ValidationError("--data", "-d @- and URL - both want stdin");
     }
+    check_issue15_options(o, exec_errors, exec_timeout);
   });
 
   app.footer(listen_examples());
@@ -182,6 +281,9 @@ std::string listen_examples() {
       -d @request.json --until-data '[DONE]' --json URL     an LLM-style streaming POST
   sse-listen --sse URL | sse-serve --format sse   relay a stream, with history and resume
   sse-listen --json --input capture.txt           convert a recorded stream to JSON lines
+  sse-listen --state-file ~/.deploy.id --exec ./deploy.sh --event release URL
+                                                  a deploy hook that resumes after a crash
+  sse-listen --json URL1 URL2                     two streams merged, "url" on each line
 
 )" + exit_status_help();
 }

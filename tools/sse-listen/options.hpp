@@ -16,9 +16,12 @@ namespace sse::listen {
 
 enum class output_format { text, json, raw, sse };
 
+// --http2 / --http1.1; by default HTTP/2 is negotiated over TLS and HTTP/1.1 is used on http://.
+enum class http_version { negotiate, http1_1, http2 };
+
 struct options {
-  // Where the stream comes from: a URL, "-" (stdin) or --input FILE.
-  std::string url;
+  // Where the streams come from: URLs (followed together), "-" (stdin) or --input FILE.
+  std::vector<std::string> urls;
   std::string input;
 
   output_format format = output_format::text;
@@ -49,6 +52,20 @@ struct options {
   std::size_t max_event_size = std::size_t{16} << 20;
   int verbose = 0;
   std::string colour = "auto";  // auto, always, never
+
+  // Resume, a command per event, transport (issue 15).
+  std::string state_file;            // --state-file: the last event id of each URL, across runs
+  std::string exec;                  // --exec CMD, run for each event; empty: none
+  bool exec_errors_ignore = false;   // --exec-errors ignore (default: stop)
+  double exec_timeout = 0;           // seconds, 0: none
+  std::optional<std::string> proxy;  // --proxy; "" disables the proxy variables, as in curl
+  http_version http = http_version::negotiate;
+  bool include = false;     // --include: the response heads
+  bool timestamps = false;  // --timestamps: the receive time of each event
+  bool retry_on_5xx = false;
+
+  // True when the stream comes from stdin or --input rather than URLs.
+  bool local_input() const { return !input.empty() || (urls.size() == 1 && urls[0] == "-"); }
 };
 
 // Adds every option of sse-listen to app, bound to o, with the examples as the help footer.

@@ -56,6 +56,8 @@ next_step consumer_stopped(transfer_outcome const& o) {
           .exit(exit_status::protocol);
     case consume_state::output_error:
       return b.say(message::kind::error, o.consumer_error).exit(exit_status::local_io);
+    case consume_state::exec_failed:
+      return b.say(message::kind::error, o.consumer_error).exit(exit_status::exec_failed);
     case consume_state::go_on:
     case consume_state::done:
     case consume_state::output_closed:
@@ -70,12 +72,21 @@ next_step rejected(transfer_outcome const& o) {
     return b.say(message::kind::verbose, "HTTP 204: the server asks not to reconnect")
         .exit(exit_status::ok);
   }
-  b.say(message::kind::error, o.rejection);
+  bool const retry = o.retry_server_error && o.decision.reconnect;
+  if (retry) {
+    b.say(message::kind::warning, o.rejection + "; retrying in " + format_decision(o.decision));
+  } else {
+    b.say(message::kind::error, o.rejection);
+  }
   if (!o.rejected_body.empty()) {
     std::string body = o.rejected_body;
     if (o.rejected_body_cut) body.append("\n[…]");
     if (body.back() != '\n') body.push_back('\n');
     b.say(message::kind::body, std::move(body));
+  }
+  if (retry) {
+    b.step.reconnect = true;
+    return std::move(b.step);
   }
   return b.exit(exit_status::protocol);
 }
@@ -125,7 +136,7 @@ next_step disconnected(transfer_outcome const& o) {
     if (!cut.empty()) {
       return b.say(message::kind::error, cut + " (" + o.where + ")").exit(exit_status::network);
     }
-    if (!o.sentinel.empty()) {
+    if (!o.sentinel.empty() && o.last_stream) {
       return b
           .say(message::kind::error,
                "the stream ended before its " + o.sentinel + " sentinel (truncated)")
@@ -134,9 +145,9 @@ next_step disconnected(transfer_outcome const& o) {
     return b.exit(exit_status::ok);
   }
   if (!streamed) {
-    b.say(message::kind::warning, no_stream + "; retrying in " + format_delay(o.decision.delay));
+    b.say(message::kind::warning, no_stream + "; retrying in " + format_decision(o.decision));
   } else {
-    b.say(message::kind::verbose, "reconnecting in " + format_delay(o.decision.delay));
+    b.say(message::kind::verbose, "reconnecting in " + format_decision(o.decision));
   }
   b.step.reconnect = true;
   return std::move(b.step);
@@ -192,6 +203,15 @@ std::string format_delay(milliseconds ms) {
   auto n = ms.count();
   if (n < 1000) return std::to_string(n) + " ms";
   return std::to_string(n / 1000) + "." + std::to_string((n % 1000) / 100) + " s";
+}
+
+std::string format_decision(reconnect_decision const& d) {
+  std::string text = format_delay(d.delay);
+  if (d.jitter <= 0 || d.base.count() == 0) return text;
+  std::string const percent = format_seconds(d.jitter * 100) + "%";
+  if (d.retry_after)
+    return text + " (Retry-After " + format_delay(d.base) + " + up to " + percent + ")";
+  return text + " (" + format_delay(d.base) + " ± " + percent + ")";
 }
 
 }  // namespace sse::listen

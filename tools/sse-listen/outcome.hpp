@@ -53,6 +53,10 @@ struct transfer_outcome {
   std::size_t discarded = 0;  // bytes of an unterminated event dropped at the end
   std::string sentinel;       // "--until-event" or "--until-data" when one was asked for, else ""
   double idle_timeout = 0;    // seconds, for messages
+  bool retry_server_error = false;  // a 5xx response that --retry-on-5xx retries
+  // False while other streams of the run go on: a stream that ends without its sentinel is then
+  // only over, not truncated (the sentinel may still come on another).
+  bool last_stream = true;
 
   // What the reconnect policy says, for an ending that may reconnect.
   reconnect_decision decision;
@@ -89,6 +93,9 @@ std::string sentinel_option(options const& o);
 
 // 250 as "250 ms", 3000 as "3.0 s".
 std::string format_delay(milliseconds ms);
+
+// "2.7 s (3.0 s ± 20%)": the delay and what it was drawn from.
+std::string format_decision(reconnect_decision const& d);
 
 }  // namespace sse::listen
 

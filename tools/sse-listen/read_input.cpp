@@ -44,6 +44,15 @@ exit_status read_stream(int fd, std::string const& name, options const& o,
       break;
     }
     out.consumed = consumer.feed(std::string_view(buffer.data(), static_cast<std::size_t>(n)));
+    // --exec: the chunk's commands run before the next read.
+    if (consumer.has_pending()) {
+      pending_result r = consumer.run_pending(wait);
+      if (r.stopped) {
+        out.how = *r.stopped == wake::interrupted ? ending::interrupted : ending::timeout;
+        break;
+      }
+      if (r.state != consume_state::go_on) out.consumed = r.state;
+    }
     if (out.consumed != consume_state::go_on) {
       out.how = ending::consumer_stopped;
       out.consumer_error = consumer.error_message();

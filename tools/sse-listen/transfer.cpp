@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <cstdlib>
 
 #include "common/diagnostics.hpp"
 #include "common/header.hpp"
@@ -33,15 +34,40 @@ bool is_event_stream_type(std::string_view content_type) {
   return iequals(trim(content_type.substr(0, content_type.find(';'))), "text/event-stream");
 }
 
+std::optional<milliseconds> parse_retry_after(std::string_view value,
+                                              std::chrono::system_clock::time_point now) {
+  value = trim(value);
+  if (value.empty()) return std::nullopt;
+  // Within what a steady_clock time point holds, whatever the server says.
+  constexpr std::int64_t most_seconds = 1'000'000'000;
+  if (value.find_first_not_of("0123456789") == std::string_view::npos) {
+    std::int64_t seconds = 0;
+    for (char c : value) {
+      seconds = std::min(most_seconds, seconds * 10 + (c - '0'));
+    }
+    return milliseconds(seconds * 1000);
+  }
+  std::string date(value);
+  time_t const at = curl_getdate(date.c_str(), nullptr);
+  if (at == -1) return std::nullopt;
+  auto const delta = std::chrono::system_clock::from_time_t(at) - now;
+  if (delta.count() <= 0) return milliseconds(0);
+  return std::min(std::chrono::ceil<milliseconds>(delta), milliseconds(most_seconds * 1000));
+}
+
 transfer::transfer(options const& o, std::optional<std::string> const& body,
-                   stream_consumer& consumer)
-    : o_(o), body_(body), consumer_(consumer) {}
+                   stream_consumer& consumer, std::size_t source)
+    : o_(o),
+      body_(body),
+      consumer_(consumer),
+      source_(source),
+      url_(consumer.source_name(source)) {}
 
 bool transfer::init() {
   easy_.reset(curl_easy_init());
   if (!easy_) return false;
   CURL* e = easy_.get();
-  curl_easy_setopt(e, CURLOPT_URL, o_.url.c_str());
+  curl_easy_setopt(e, CURLOPT_URL, url_.c_str());
   curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https");
   curl_easy_setopt(e, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
   curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION, 1L);
@@ -58,6 +84,8 @@ bool transfer::init() {
   curl_easy_setopt(e, CURLOPT_WRITEDATA, this);
   curl_easy_setopt(e, CURLOPT_HEADERFUNCTION, &transfer::on_header);
   curl_easy_setopt(e, CURLOPT_HEADERDATA, this);
+  // A proxy's answer to CONNECT is not the server's response: not judged, not --include'd.
+  curl_easy_setopt(e, CURLOPT_SUPPRESS_CONNECT_HEADERS, 1L);
   if (o_.verbose > 1) curl_easy_setopt(e, CURLOPT_VERBOSE, 1L);
   if (o_.insecure) {
     curl_easy_setopt(e, CURLOPT_SSL_VERIFYPEER, 0L);
@@ -72,7 +100,32 @@ bool transfer::init() {
     curl_easy_setopt(e, CURLOPT_POSTFIELDS, body_->data());
   }
   if (!o_.method.empty()) curl_easy_setopt(e, CURLOPT_CUSTOMREQUEST, o_.method.c_str());
+  // Without --proxy, libcurl reads http_proxy, https_proxy, all_proxy and no_proxy itself.
+  if (o_.proxy) curl_easy_setopt(e, CURLOPT_PROXY, o_.proxy->c_str());
+  switch (o_.http) {
+    case http_version::negotiate:
+      break;  // libcurl's default: HTTP/2 when TLS's ALPN agrees, HTTP/1.1 on http://
+    case http_version::http1_1:
+      curl_easy_setopt(e, CURLOPT_HTTP_VERSION, static_cast<long>(CURL_HTTP_VERSION_1_1));
+      break;
+    case http_version::http2:
+      curl_easy_setopt(e, CURLOPT_HTTP_VERSION,
+                       static_cast<long>(CURL_HTTP_VERSION_2_PRIOR_KNOWLEDGE));
+      break;
+  }
   return true;
+}
+
+void transfer::resume() {
+  if (!paused_) return;
+  paused_ = false;
+  last_activity_ = std::chrono::steady_clock::now();  // the wait was ours, not the server's
+  // May call on_write at once, with the data held since the pause.
+  curl_easy_pause(easy_.get(), CURLPAUSE_CONT);
+}
+
+bool transfer::retryable_server_error() const noexcept {
+  return o_.retry_on_5xx && response_ == answer::rejected && status_ >= 500 && status_ <= 599;
 }
 
 // Headers are rebuilt for each connection: Last-Event-ID changes as events arrive.
@@ -87,7 +140,7 @@ void transfer::prepare() {
   };
   if (!user_has("Accept")) add("Accept: text/event-stream");
   if (!user_has("Cache-Control")) add("Cache-Control: no-cache");
-  std::string_view id = consumer_.last_event_id();
+  std::string_view id = consumer_.last_event_id(source_);
   if (!id.empty() && !user_has("Last-Event-ID")) add("Last-Event-ID: " + std::string(id));
   if (!user_has("Expect")) add("Expect:");  // no 100-continue round trip before a body
   for (auto const& h : o_.headers) add(h);
@@ -105,24 +158,52 @@ void transfer::prepare() {
   bytes_ = 0;
   error_buffer_[0] = '\0';
   last_activity_ = std::chrono::steady_clock::now();
+  paused_ = false;
+  head_ = {};
+  retry_after_.reset();
 }
 
 std::size_t transfer::on_header(char* data, std::size_t size, std::size_t n, void* self) {
   auto* t = static_cast<transfer*>(self);
-  std::string_view line(data, size * n);
   t->last_activity_ = std::chrono::steady_clock::now();
+  return t->header_line(std::string_view(data, size * n)) ? size * n : 0;
+}
+
+// Each line of each response head (a redirect's, the final one's). False aborts the transfer.
+bool transfer::header_line(std::string_view line) {
   if (line.substr(0, 5) == "HTTP/") {
-    t->status_line_.assign(trim(line));
-    if (t->o_.verbose > 0) tools::info(t->status_line_);
-  } else if (t->o_.verbose > 0) {
-    auto h = trim(line);
-    auto name = tools::header_name(h);
-    if (iequals(name, "Location") || iequals(name, "Content-Type") ||
-        iequals(name, "Content-Encoding")) {
-      tools::info("  " + std::string(h));
-    }
+    status_line_.assign(trim(line));
+    if (o_.verbose > 0) tools::info(status_line_);
+    head_ = {};
+    head_.status_line = status_line_;
+    auto sp = status_line_.find(' ');
+    if (sp != std::string::npos)
+      head_.status = std::strtol(status_line_.c_str() + sp + 1, nullptr, 10);
+    retry_after_.reset();
+    return true;
   }
-  return size * n;
+  auto const h = trim(line);
+  if (h.empty()) {  // the end of a head
+    if (!o_.include || head_.status_line.empty()) return true;
+    consume_state s = consumer_.print_head(source_, head_);
+    head_ = {};
+    if (s == consume_state::go_on) return true;
+    consumed_ = s;
+    return false;
+  }
+  auto const name = tools::header_name(h);
+  auto const colon = h.find(':');
+  std::string_view const value =
+      colon == std::string_view::npos ? std::string_view() : trim(h.substr(colon + 1));
+  if (o_.verbose > 0 && (iequals(name, "Location") || iequals(name, "Content-Type") ||
+                         iequals(name, "Content-Encoding") || iequals(name, "Retry-After"))) {
+    tools::info("  " + std::string(h));
+  }
+  if (iequals(name, "Retry-After")) {
+    retry_after_ = parse_retry_after(value, std::chrono::system_clock::now());
+  }
+  if (o_.include && colon != std::string_view::npos) head_.headers.emplace_back(name, value);
+  return true;
 }
 
 // The first body byte (or the end of a bodiless response) of the final response decides.
@@ -137,7 +218,7 @@ void transfer::judge_response() {
     return;
   }
   response_ = answer::rejected;
-  std::string where = " (" + o_.url + ")";
+  std::string where = " (" + url_ + ")";
   if (code != 200) {
     std::string line = status_line_.empty() ? "HTTP " + std::to_string(code) : status_line_;
     rejection_ = "server answered " + line + where;
@@ -163,8 +244,13 @@ std::size_t transfer::on_write(char* data, std::size_t size, std::size_t n, void
     }
     return total;
   }
+  // Commands of --exec are queued (this stream's or another's): the chunk waits in libcurl.
+  if (t->consumer_.has_pending()) {
+    t->paused_ = true;
+    return CURL_WRITEFUNC_PAUSE;
+  }
   t->bytes_ += total;
-  t->consumed_ = t->consumer_.feed(std::string_view(data, total));
+  t->consumed_ = t->consumer_.feed(std::string_view(data, total), t->source_);
   return t->consumed_ == consume_state::go_on ? total : 0;
 }
 
@@ -177,7 +263,7 @@ void transfer::done(CURLcode result) {
 transfer_outcome transfer::outcome(ending how) const {
   transfer_outcome o;
   o.how = how;
-  o.where = o_.url;
+  o.where = url_;
   o.response = response_;
   o.status = status_;
   o.rejection = rejection_;
@@ -190,6 +276,7 @@ transfer_outcome transfer::outcome(ending how) const {
   o.bytes = bytes_;
   o.sentinel = sentinel_option(o_);
   o.idle_timeout = o_.idle_timeout;
+  o.retry_server_error = retryable_server_error();
   return o;
 }
 

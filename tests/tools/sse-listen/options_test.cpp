@@ -38,7 +38,7 @@ parsed parse(std::vector<std::string> const& words) {
 TEST(listen_options, a_url_and_defaults) {
   auto p = parse({"https://host/events"});
   ASSERT_FALSE(p.status) << p.err;
-  EXPECT_EQ(p.opts.url, "https://host/events");
+  EXPECT_EQ(p.opts.urls, std::vector<std::string>{"https://host/events"});
   EXPECT_EQ(p.opts.format, output_format::text);
   EXPECT_EQ(p.opts.retry_ms, 3000u);
   EXPECT_EQ(p.opts.max_event_size, std::size_t{16} << 20);
@@ -111,7 +111,7 @@ TEST(listen_options, every_option_fills_its_field) {
   EXPECT_EQ(o.max_event_size, 1024u);
   EXPECT_EQ(o.colour, "never");
   EXPECT_EQ(o.verbose, 2);
-  EXPECT_EQ(o.url, "http://h/e");
+  EXPECT_EQ(o.urls, std::vector<std::string>{"http://h/e"});
 }
 
 TEST(listen_options, output_formats_and_inputs) {
@@ -120,10 +120,47 @@ TEST(listen_options, output_formats_and_inputs) {
   auto in = parse({"--input", "capture.txt"});
   ASSERT_FALSE(in.status) << in.err;
   EXPECT_EQ(in.opts.input, "capture.txt");
-  EXPECT_EQ(in.opts.url, "");
+  EXPECT_TRUE(in.opts.urls.empty());
   // stdin as the stream and a body from a file are fine together; only @- and - clash.
   EXPECT_FALSE(parse({"-d", "@body", "-"}).status);
   EXPECT_FALSE(parse({"-d", "@-", "http://h/"}).status);
+  // Several URLs are followed together.
+  auto several = parse({"--sse", "http://h/a", "https://h/b"});
+  ASSERT_FALSE(several.status) << several.err;
+  EXPECT_EQ(several.opts.urls, (std::vector<std::string>{"http://h/a", "https://h/b"}));
+  EXPECT_TRUE(parse({"--timestamps", "-"}).opts.local_input());
+}
+
+TEST(listen_options, the_options_of_issue_15_fill_their_fields) {
+  auto p = parse({"--state-file", "s.id", "--exec", "./deploy.sh", "--exec-errors", "ignore",
+                  "--exec-timeout", "2.5", "--proxy", "socks5h://127.0.0.1:1080", "--http2",
+                  "--include", "--retry-on-5xx", "http://a/", "http://b/"});
+  ASSERT_FALSE(p.status) << p.err;
+  auto const& o = p.opts;
+  EXPECT_EQ(o.urls, (std::vector<std::string>{"http://a/", "http://b/"}));
+  EXPECT_EQ(o.state_file, "s.id");
+  EXPECT_EQ(o.exec, "./deploy.sh");
+  EXPECT_TRUE(o.exec_errors_ignore);
+  EXPECT_EQ(o.exec_timeout, 2.5);
+  EXPECT_EQ(o.proxy, "socks5h://127.0.0.1:1080");
+  EXPECT_EQ(o.http, http_version::http2);
+  EXPECT_TRUE(o.include);
+  EXPECT_FALSE(o.timestamps);
+  EXPECT_TRUE(parse({"--timestamps", "http://a/"}).opts.timestamps);
+  EXPECT_TRUE(o.retry_on_5xx);
+  EXPECT_FALSE(o.local_input());
+
+  auto d = parse({"--exec", "x", "--exec-errors", "stop", "--http1.1", "http://a/"});
+  ASSERT_FALSE(d.status) << d.err;
+  EXPECT_FALSE(d.opts.exec_errors_ignore);
+  EXPECT_EQ(d.opts.http, http_version::http1_1);
+  EXPECT_FALSE(d.opts.proxy);
+  // An empty --proxy is kept: it turns the proxy variables off, as in curl.
+  EXPECT_EQ(parse({"--proxy", "", "http://a/"}).opts.proxy, "");
+  // A proxy without a scheme is an HTTP proxy, as in curl.
+  EXPECT_FALSE(parse({"--proxy", "127.0.0.1:3128", "http://a/"}).status);
+  EXPECT_FALSE(parse({"--proxy", "HTTPS://p:443", "http://a/"}).status);
+  EXPECT_EQ(parse({"http://a/"}).opts.http, http_version::negotiate);
 }
 
 TEST(listen_options, whole_numbers_are_decimal) {
@@ -187,9 +224,28 @@ TEST(listen_options, every_usage_error_exits_2_with_one_line_that_says_what) {
       {{"--max-reconnects", "0x10", url}, "--max-reconnects: expected a whole number"},
       {{"-d", "a", "-d", "b", url}, "--data"},
       {{"--bogus", url}, "The following argument was not expected: --bogus"},
-      {{url, "http://127.0.0.1/other"},
-       "The following argument was not expected: http://127.0.0.1/other"},
       {{"-H"}, "--header"},
+      // Issue 15.
+      {{"--state-file", "s", "-"}, "--state-file: resumes URLs, not stdin or --input"},
+      {{"--state-file", "s", "--input", "f"}, "--state-file: resumes URLs, not stdin or --input"},
+      {{"--exec-errors", "ignore", url}, "--exec-errors: needs --exec"},
+      {{"--exec-timeout", "3", url}, "--exec-timeout: needs --exec"},
+      {{"--exec", "x", "--exec-errors", "maybe", url}, "--exec-errors: maybe not in {stop,ignore}"},
+      {{"--exec", "x", "--exec-timeout", "-1", url}, "--exec-timeout: expected a number of seconds"},
+      {{"--exec", "x", "--json", url}, "excludes"},
+      {{"--exec", "x", "--raw", url}, "excludes"},
+      {{"--exec", "x", "--sse", url}, "excludes"},
+      {{"--timestamps", "--raw", url}, "excludes"},
+      {{"--timestamps", "--sse", url}, "excludes"},
+      {{"--http2", "--http1.1", url}, "--http2 excludes --http1.1"},
+      {{"--proxy", "socks4://p:1080", url},
+       "--proxy: unsupported proxy scheme (use http://, https://, socks5:// or socks5h://)"},
+      {{"--proxy", "http://", url}, "--proxy: the proxy URL has no host"},
+      {{"--raw", url, "http://127.0.0.1/other"}, "--raw: cannot merge several streams"},
+      {{url, "-"}, "URL: - reads one stream from stdin: give it alone"},
+      {{url, url}, "URL: " + url + " is given twice"},
+      {{"http://h/a b\tc"}, "URL: a URL cannot hold control characters"},
+      {{url, "ftp://127.0.0.1/other"}, "URL: only http:// and https:// URLs are supported"},
   };
   for (auto const& c : cases) {
     std::string shown;

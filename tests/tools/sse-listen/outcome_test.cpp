@@ -37,8 +37,13 @@ transfer_outcome rejected(long status, std::string body = {}, bool cut = false) 
   o.rejected_body_cut = cut;
   return o;
 }
+// A decision without jitter (format_decision then shows the delay alone).
 reconnect_decision reconnect_after(milliseconds ms) {
-  return {true, ms, steady_time{} + ms};
+  reconnect_decision d;
+  d.reconnect = true;
+  d.delay = d.base = ms;
+  d.at = steady_time{} + ms;
+  return d;
 }
 reconnect_decision no_reconnect() {
   return {};
@@ -287,6 +292,41 @@ TEST(outcome, every_ending_and_what_follows) {
        false,
        exit_status::timeout,
        {{kind::verbose, "--timeout reached"}}},
+      // Issue 15: --exec, several streams, --retry-on-5xx.
+      {"an --exec command failed",
+       with(stopped(consume_state::exec_failed),
+            [](auto& o) { o.consumer_error = "the --exec command exited with status 3"; }),
+       false,
+       exit_status::exec_failed,
+       {{kind::error, "the --exec command exited with status 3"}}},
+      {"a stream ends before its sentinel while others go on: only that stream is over",
+       with(streamed(no_reconnect()),
+            [](auto& o) {
+              o.sentinel = "--until-event";
+              o.last_stream = false;
+            }),
+       false,
+       exit_status::ok,
+       {{kind::verbose, "the stream ended after 10 bytes"}}},
+      {"a 503 with --retry-on-5xx reconnects, with a warning and the body",
+       with(rejected(503, "busy\n"),
+            [](auto& o) {
+              o.retry_server_error = true;
+              o.decision = reconnect_after(2s);
+            }),
+       true,
+       exit_status::ok,
+       {{kind::warning, "server answered HTTP/1.1 503 (" + url + "); retrying in 2.0 s"},
+        {kind::body, "busy\n"}}},
+      {"a 503 with --retry-on-5xx and no reconnection left fails",
+       with(rejected(503),
+            [](auto& o) {
+              o.retry_server_error = true;
+              o.decision = no_reconnect();
+            }),
+       false,
+       exit_status::protocol,
+       {{kind::error, "server answered HTTP/1.1 503 (" + url + ")"}}},
   };
   for (auto const& r : rows) {
     next_step s = decide(r.in);
@@ -302,6 +342,17 @@ TEST(outcome, format_delay) {
   EXPECT_EQ(format_delay(1000ms), "1.0 s");
   EXPECT_EQ(format_delay(3250ms), "3.2 s");
   EXPECT_EQ(format_delay(60000ms), "60.0 s");
+}
+
+TEST(outcome, format_decision_shows_what_the_jitter_was_drawn_from) {
+  reconnect_decision d = reconnect_after(2700ms);
+  EXPECT_EQ(format_decision(d), "2.7 s");
+  d.base = 3000ms;
+  d.jitter = 0.2;
+  EXPECT_EQ(format_decision(d), "2.7 s (3.0 s ± 20%)");
+  d.retry_after = true;
+  d.delay = 3300ms;
+  EXPECT_EQ(format_decision(d), "3.3 s (Retry-After 3.0 s + up to 20%)");
 }
 
 TEST(outcome, sentinel_option_names_the_option_given) {

@@ -21,14 +21,15 @@ bool iequals(std::string_view a, std::string_view b) {
          });
 }
 
-bool send_all(int fd, std::string_view bytes) {
+bool send_all(int fd, std::string_view bytes, std::atomic<std::uint64_t>* sent = nullptr) {
   while (!bytes.empty()) {
-    ssize_t n = ::send(fd, bytes.data(), bytes.size(), MSG_NOSIGNAL);
+    ssize_t n = ::send(fd, bytes.data(), std::min<std::size_t>(bytes.size(), 64 * 1024), MSG_NOSIGNAL);
     if (n < 0) {
       if (errno == EINTR) continue;
       return false;
     }
     bytes.remove_prefix(static_cast<std::size_t>(n));
+    if (sent != nullptr) *sent += static_cast<std::uint64_t>(n);
   }
   return true;
 }
@@ -135,8 +136,20 @@ std::vector<recorded_request> scripted_server::requests() const {
   return requests_;
 }
 
+void scripted_server::open_gate(int n) {
+  {
+    std::lock_guard<std::mutex> lock(gate_mutex_);
+    gates_open_ = std::max(gates_open_, n);
+  }
+  gate_changed_.notify_all();
+}
+
 void scripted_server::stop() {
   if (stopping_.exchange(true)) return;
+  {
+    std::lock_guard<std::mutex> lock(gate_mutex_);  // no gate wait misses the news
+  }
+  gate_changed_.notify_all();
   char b = 1;
   [[maybe_unused]] auto n = ::write(stop_pipe_[1], &b, 1);
   acceptor_.join();
@@ -170,7 +183,9 @@ void scripted_server::accept_loop() {
 
 void scripted_server::serve(int fd, std::size_t index) {
   recorded_request request;
-  if (!read_request(fd, request)) {
+  bool const read = read_request(fd, request);
+  request.at = std::chrono::steady_clock::now();
+  if (!read) {
     ::close(fd);
     return;
   }
@@ -183,11 +198,17 @@ void scripted_server::serve(int fd, std::size_t index) {
     bool go_on = true;
     switch (s.what) {
       case response::step::kind::send:
-        go_on = send_all(fd, s.bytes);
+        go_on = send_all(fd, s.bytes, &bytes_sent_);
         break;
       case response::step::kind::pause:
         go_on = !wait_stop(s.ms);
         break;
+      case response::step::kind::gate: {
+        std::unique_lock<std::mutex> lock(gate_mutex_);
+        gate_changed_.wait(lock, [&] { return gates_open_ >= s.ms || stopping_; });
+        go_on = !stopping_;
+        break;
+      }
       case response::step::kind::hold: {
         // Until the server stops or the client closes its end.
         pollfd fds[2] = {{stop_pipe_[0], POLLIN, 0}, {fd, POLLIN, 0}};

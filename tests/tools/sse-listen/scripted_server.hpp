@@ -5,6 +5,7 @@
 #define SSE_LISTEN_TEST_SCRIPTED_SERVER_HPP
 
 #include <atomic>
+#include <chrono>
 #include <condition_variable>
 #include <cstdint>
 #include <functional>
@@ -18,6 +19,7 @@
 namespace sse::listen::test {
 
 struct recorded_request {
+  std::chrono::steady_clock::time_point at;  // when its head was read
   std::string method;
   std::string target;
   std::vector<std::pair<std::string, std::string>> headers;
@@ -30,7 +32,7 @@ struct recorded_request {
 
 struct response {
   struct step {
-    enum class kind { send, pause, hold } what;
+    enum class kind { send, pause, hold, gate } what;
     std::string bytes;
     int ms = 0;
   };
@@ -47,6 +49,12 @@ struct response {
   // Keeps the connection open and silent until the server stops (or the client goes away).
   response& hold() {
     steps.push_back({step::kind::hold, {}, 0});
+    return *this;
+  }
+  // Waits until the test opens gate n (scripted_server::open_gate) or the server stops: the test
+  // sends the next bytes only once it has seen what the client made of the last ones.
+  response& gate(int n) {
+    steps.push_back({step::kind::gate, {}, n});
     return *this;
   }
 
@@ -71,6 +79,10 @@ class scripted_server {
   std::string url(std::string const& path = "/events") const;
 
   std::vector<recorded_request> requests() const;
+  // Opens every gate up to n.
+  void open_gate(int n);
+  // Bytes sent so far, over all connections (as the kernel took them).
+  std::uint64_t bytes_sent() const noexcept { return bytes_sent_; }
   // Stops accepting, releases held connections and joins every thread.
   void stop();
 
@@ -84,11 +96,15 @@ class scripted_server {
   int stop_pipe_[2] = {-1, -1};
   std::uint16_t port_ = 0;
   std::atomic<bool> stopping_{false};
+  std::atomic<std::uint64_t> bytes_sent_{0};
   mutable std::mutex mutex_;
   std::vector<recorded_request> requests_;
   std::vector<std::thread> threads_;
   std::thread acceptor_;
   std::size_t next_index_ = 0;
+  std::mutex gate_mutex_;
+  std::condition_variable gate_changed_;
+  int gates_open_ = 0;
 };
 
 }  // namespace sse::listen::test

@@ -5,6 +5,9 @@
 #include <unistd.h>
 
 #include <csignal>
+#include <cstdio>
+#include <fstream>
+#include <sstream>
 #include <string>
 #include <vector>
 
@@ -47,7 +50,7 @@ class seqpacket {
 
 options with(output_format f) {
   options o;
-  o.url = "http://example/";
+  o.urls = {"http://example/"};
   o.format = f;
   return o;
 }
@@ -118,7 +121,7 @@ TEST(stream_consumer, retry_fields_reach_the_callback) {
   seqpacket out;
   stream_consumer c(with(output_format::text), false, out.writer());
   std::vector<std::uint64_t> seen;
-  c.on_retry_field([&](std::uint64_t ms) { seen.push_back(ms); });
+  c.on_retry_field([&](std::size_t, std::uint64_t ms) { seen.push_back(ms); });
   c.feed("retry: 1500\nretry: x\nretry: 0\n\n");
   EXPECT_EQ(seen, (std::vector<std::uint64_t>{1500, 0}));
 }
@@ -131,6 +134,159 @@ TEST(stream_consumer, end_of_stream_discards_the_partial_event_and_keeps_the_las
   EXPECT_EQ(c.last_event_id(), "3");
   c.feed("data: b\n\n");
   EXPECT_EQ(out.messages(), (std::vector<std::string>{"[#3] a\n", "[#3] b\n"}));
+}
+
+// ---- Issue 15: several sources, timestamps, --state-file, --exec ----------------------------
+
+TEST(stream_consumer, rfc3339_with_milliseconds_in_utc) {
+  using std::chrono::milliseconds;
+  using clock = std::chrono::system_clock;
+  EXPECT_EQ(rfc3339_ms(clock::time_point{}), "1970-01-01T00:00:00.000Z");
+  EXPECT_EQ(rfc3339_ms(clock::time_point(milliseconds(1714564800123))), "2024-05-01T12:00:00.123Z");
+  EXPECT_EQ(rfc3339_ms(clock::time_point(milliseconds(-1))), "1969-12-31T23:59:59.999Z");
+}
+
+TEST(stream_consumer, each_source_has_its_own_parser_and_last_event_id) {
+  seqpacket out;
+  options o = with(output_format::json);
+  o.urls = {"http://a/", "http://b/"};
+  stream_consumer c(o, false, out.writer());
+  ASSERT_EQ(c.sources(), 2u);
+  EXPECT_EQ(c.source_name(1), "http://b/");
+  c.feed("id: 1\ndata: half", 0);
+  c.feed("id: 9\ndata: b\n\n", 1);
+  c.feed(" of a\n\n", 0);
+  EXPECT_EQ(c.last_event_id(0), "1");
+  EXPECT_EQ(c.last_event_id(1), "9");
+  EXPECT_EQ(out.messages(),
+            (std::vector<std::string>{
+                "{\"event\":\"message\",\"data\":\"b\",\"id\":\"9\",\"url\":\"http://b/\"}\n",
+                "{\"event\":\"message\",\"data\":\"half of a\",\"id\":\"1\",\"url\":\"http://a/\"}\n"}));
+}
+
+TEST(stream_consumer, text_from_several_sources_prefixes_every_line) {
+  seqpacket out;
+  options o = with(output_format::text);
+  o.urls = {"http://a/", "http://b/"};
+  stream_consumer c(o, false, out.writer());
+  c.feed("data: 1\ndata: 2\n\nevent: t\ndata: x\n\n", 1);
+  EXPECT_EQ(out.messages(), std::vector<std::string>{"http://b/ 1\nhttp://b/ 2\nhttp://b/ [t] x\n"});
+}
+
+TEST(stream_consumer, timestamps_are_the_chunks_receive_time) {
+  seqpacket out;
+  options o = with(output_format::json);
+  o.timestamps = true;
+  stream_consumer c(o, false, out.writer());
+  c.feed("data: 1\n\ndata: 2\n\n");
+  auto m = out.messages();
+  ASSERT_EQ(m.size(), 1u);
+  // One time for the whole chunk, after the contract's keys.
+  auto first = m[0].find(",\"time\":\"");
+  ASSERT_NE(first, std::string::npos) << m[0];
+  std::string const time = m[0].substr(first + 9, 24);
+  EXPECT_EQ(time.size(), 24u);
+  EXPECT_EQ(time.back(), 'Z');
+  EXPECT_EQ(m[0], "{\"event\":\"message\",\"data\":\"1\",\"id\":\"\",\"time\":\"" + time +
+                      "\"}\n{\"event\":\"message\",\"data\":\"2\",\"id\":\"\",\"time\":\"" + time + "\"}\n");
+}
+
+class state_path {
+ public:
+  state_path() {
+    char name[] = "/tmp/sse-consumer-state-XXXXXX";
+    int fd = ::mkstemp(name);
+    ::close(fd);
+    path_ = name;
+    std::remove(name);
+  }
+  ~state_path() { std::remove(path_.c_str()); }
+  std::string const& path() const { return path_; }
+  std::string text() const {
+    std::ifstream in(path_);
+    std::ostringstream s;
+    s << in.rdbuf();
+    return s.str();
+  }
+
+ private:
+  std::string path_;
+};
+
+std::string kept(std::string const& url, std::string const& id) {
+  return format_state({{url, id}});
+}
+
+TEST(stream_consumer, the_state_file_is_written_after_the_chunks_output) {
+  seqpacket out;
+  state_path path;
+  std::string error;
+  auto state = state_file::load(path.path(), error);
+  ASSERT_TRUE(state) << error;
+  stream_consumer c(with(output_format::text), false, out.writer());
+  c.keep_state(&*state);
+  EXPECT_EQ(c.feed("id: 1\ndata: a\n\nid: 2\ndata: b\n\nid: 3\ndata: cut"), consume_state::go_on);
+  EXPECT_EQ(out.messages(), std::vector<std::string>{"[#1] a\n[#2] b\n"});
+  EXPECT_EQ(path.text(), kept("http://example/", "2"));
+  // A chunk whose output cannot be delivered does not move the id.
+  out.close_reader();
+  EXPECT_EQ(c.feed("\n\n"), consume_state::output_closed);
+  EXPECT_EQ(path.text(), kept("http://example/", "2"));
+}
+
+TEST(stream_consumer, a_saved_id_is_where_a_source_starts) {
+  seqpacket out;
+  state_path path;
+  std::ofstream(path.path()) << kept("http://example/", "41");
+  std::string error;
+  auto state = state_file::load(path.path(), error);
+  ASSERT_TRUE(state) << error;
+  stream_consumer c(with(output_format::text), false, out.writer());
+  c.keep_state(&*state);
+  EXPECT_EQ(c.last_event_id(), "41");
+}
+
+TEST(stream_consumer, with_exec_events_are_queued_and_ids_saved_as_commands_succeed) {
+  seqpacket out;
+  state_path path;
+  std::string error;
+  auto state = state_file::load(path.path(), error);
+  ASSERT_TRUE(state) << error;
+  options o = with(output_format::text);
+  o.exec = "[ \"$SSE_ID\" != 3 ]";
+  o.event_types = {"job"};
+  stream_consumer c(o, false, out.writer());
+  c.keep_state(&*state);
+  EXPECT_EQ(c.feed("event: job\nid: 1\ndata: a\n\nid: 2\ndata: skipped\n\n"
+                   "event: job\nid: 3\ndata: fails\n\nid: 4\ndata: after\n\n"),
+            consume_state::go_on);
+  EXPECT_TRUE(c.has_pending());
+  EXPECT_EQ(path.text(), "") << "nothing is kept before its command ran";
+  pending_result r = c.run_pending(waiter(std::nullopt));
+  EXPECT_EQ(r.state, consume_state::exec_failed);
+  EXPECT_FALSE(r.stopped);
+  EXPECT_FALSE(c.has_pending());
+  // Event 1's command succeeded (and event 2 was not selected); event 3's failed.
+  EXPECT_EQ(path.text(), kept("http://example/", "1"));
+  EXPECT_EQ(c.error_message(), "the --exec command exited with status 1 (event 'job', id 3, http://example/)");
+  EXPECT_TRUE(out.messages().empty()) << "with --exec, sse-listen prints nothing itself";
+}
+
+TEST(stream_consumer, with_exec_and_ignored_errors_the_chunks_last_id_is_kept) {
+  seqpacket out;
+  state_path path;
+  std::string error;
+  auto state = state_file::load(path.path(), error);
+  ASSERT_TRUE(state) << error;
+  options o = with(output_format::text);
+  o.exec = "exit 1";
+  o.exec_errors_ignore = true;
+  stream_consumer c(o, false, out.writer());
+  c.keep_state(&*state);
+  c.feed("id: 1\ndata: a\n\nid: 2\n\n");
+  pending_result r = c.run_pending(waiter(std::nullopt));
+  EXPECT_EQ(r.state, consume_state::go_on);
+  EXPECT_EQ(path.text(), kept("http://example/", "2"));
 }
 
 }  // namespace

@@ -12,7 +12,7 @@
 #               (and at the largest N with one event per hand-over: throughput-b1)
 #   latency     1,000 clients x 10 and x 100 events/s, one event at a time: p50 / p99
 #   idle        10,000 connected clients, no events: server RSS growth per client
-#   rate        10,000 clients, offered 100, 200, 500, 1,000 events/s (--rates), open loop: events
+#   rate        10,000 clients, offered 100 to 2,000 events/s (--rates), open loop: events
 #               go out when due whatever the clients do, for --rate-duration s, then at most
 #               --drain s for the rest; yardstick, sse-serve and nchan
 #   topics      100 topics x 100 clients (each follows one topic: /events/TOPIC, nchan's
@@ -32,8 +32,15 @@
 #          [--groups LIST] [--only SERVER] [--repeat N] [--duration S] [--rate-duration S]
 #          [--rates "R ..."] [--drain S] [--max-clients N] [--burst N] [--window N]
 #          [--quiet-wait S]  (each run first waits up to S s, default 60, for idle CPUs)
+#          [--nice N]  (runs the servers and the load generator at this niceness, and sets it
+#                       on the script's autogroup too: with autogrouping on, as here, plain nice
+#                       only ranks processes within their own session. On a machine others keep
+#                       busy, a negative N, as root, gives the measured processes most of their
+#                       CPUs; the default 0 leaves the scheduler alone)
 # LIST: comma-separated groups. SERVER: yardstick, sse-serve, sse-serve-http or nchan.
 # SSE_SERVE, FANOUT_LOADGEN and FANOUT_YARDSTICK override the binaries (default: the release build).
+# SSE_SERVE_BASELINE=PATH adds another sse-serve build (say, an older commit's) to the rate group
+# as server "baseline", for targets put as "no worse than today".
 set -euo pipefail
 
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -46,14 +53,15 @@ only=
 repeat=3
 duration=10        # seconds of publishing in the 10,000-client throughput run (and the latency runs)
 rate_duration=5    # seconds of publishing in the rate and topics runs
-rates="100 200 500 1000"
+rates="100 200 500 1000 2000"
 drain=10           # seconds the open-loop runs wait for the last events
 max_clients=10000
 burst=8
 window=32
 quiet_wait=60      # seconds each run may wait for the machine to go quiet (0: do not wait)
+niceness=0
 
-usage() { sed -n '2,38p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; }
+usage() { sed -n '2,45p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; }
 while [ $# -gt 0 ]; do
   case $1 in
     --no-setup) setup=0 ;;
@@ -71,6 +79,7 @@ while [ $# -gt 0 ]; do
     --burst) burst=$2; shift ;;
     --window) window=$2; shift ;;
     --quiet-wait) quiet_wait=$2; shift ;;
+    --nice) niceness=$2; shift ;;
     -h|--help) usage; exit 0 ;;
     *) echo "bench-fanout: error: unknown argument: $1 (see --help)" >&2; exit 2 ;;
   esac
@@ -81,10 +90,18 @@ say() { echo "bench-fanout: $*" >&2; }
 die() { echo "bench-fanout: error: $*" >&2; exit 1; }
 
 [[ $repeat =~ ^[1-9][0-9]*$ ]] || die "--repeat takes a positive integer"
+[[ $niceness =~ ^-?[0-9]+$ ]] || die "--nice takes an integer"
+# Each measured process: pinned to its CPU, at --nice. (Prefixes, not a function: a function run
+# in the background would be a subshell, and $! its pid rather than the server's.)
+on_cpu0=(nice -n "$niceness" taskset -c 0)
+on_cpu1=(nice -n "$niceness" taskset -c 1)
+if [ "$niceness" -ne 0 ] && [ -w /proc/self/autogroup ]; then
+  echo "$niceness" >/proc/self/autogroup 2>/dev/null || say "cannot set the autogroup's niceness"
+fi
 for g in ${groups//,/ }; do
   case $g in throughput|latency|idle|rate|topics|publish) ;; *) die "unknown group: $g" ;; esac
 done
-case ${only:-all} in all|yardstick|sse-serve|sse-serve-http|nchan) ;; *) die "unknown server: $only" ;; esac
+case ${only:-all} in all|yardstick|sse-serve|sse-serve-http|baseline|nchan) ;; *) die "unknown server: $only" ;; esac
 in_groups() { [[ ",$groups," == *",$1,"* ]]; }
 
 if [ "$setup" -eq 1 ]; then
@@ -111,6 +128,8 @@ fi
 command -v taskset >/dev/null || die "taskset (util-linux) is needed to pin the processes"
 cpus=$(nproc)
 [ "$cpus" -ge 2 ] || die "two CPUs are needed: the server on one, the load generator on the other"
+baseline=${SSE_SERVE_BASELINE:-}
+[ -z "$baseline" ] || [ -x "$baseline" ] || die "SSE_SERVE_BASELINE: not executable: $baseline"
 # HTTP publishing is sse-serve's newest source: measured when this build has it.
 http_publish=0
 "$serve" --help 2>/dev/null | grep -q -- '--publish-token-file' && http_publish=1
@@ -146,7 +165,7 @@ start_stdin_server() {
   rm -f "$tmp/stdin" "$tmp/serve.err"
   mkfifo "$tmp/stdin"
   exec {stdin_fd}<>"$tmp/stdin"
-  taskset -c 0 "$@" <"$tmp/stdin" 2>"$tmp/serve.err" &
+  "${on_cpu0[@]}" "$@" <"$tmp/stdin" 2>"$tmp/serve.err" &
   kill_pid=$!
   server_pid=$kill_pid
   local url= i
@@ -205,7 +224,7 @@ http {
   }
 }
 EOF
-  taskset -c 0 "$nginx_bin" -p "$dir" -c "$dir/nginx.conf" -e "$dir/error.log" &
+  "${on_cpu0[@]}" "$nginx_bin" -p "$dir" -c "$dir/nginx.conf" -e "$dir/error.log" &
   kill_pid=$!
   server_pid=
   for i in $(seq 200); do
@@ -257,8 +276,11 @@ run() {
     sse-serve) if [ "$topical" -eq 1 ]; then start_sse_serve --format json; else start_sse_serve; fi ;;
     sse-serve-http) start_sse_serve ;;
     yardstick) start_yardstick ;;
+    baseline) start_stdin_server "$baseline" --port 0 --ping 0; sub_one=$base/events pub_one= ;;
     nchan) start_nchan ;;
   esac
+  # What is measured must be the server itself, never a shell around it.
+  [ "$(cat "/proc/$server_pid/comm" 2>/dev/null)" != bash ] || die "measuring a shell, not $server"
   local sub=$sub_one pub=$pub_one
   [ "$topical" -eq 1 ] && sub=$sub_topic pub=$pub_topic
   local args=(--url "$sub" --clients "$clients" --server-pid "$server_pid" --json "$@")
@@ -277,7 +299,7 @@ run() {
   max_load=$(awk -v a="$max_load" -v b="$load" 'BEGIN { print (b > a ? b : a) }')
   say "$server $scenario: $clients clients, run $rep/$repeat (load average $load)"
   local file=$tmp/run.json status=0
-  taskset -c 1 "$loadgen" "${args[@]}" >"$file" || status=$?
+  "${on_cpu1[@]}" "$loadgen" "${args[@]}" >"$file" || status=$?
   stop_server
   [ -s "$file" ] || die "$server $scenario: the load generator reported nothing (exit $status)"
   printf '{"server": "%s", "scenario": "%s", "rep": %d, %s\n' "$server" "$scenario" "$rep" \
@@ -327,7 +349,7 @@ fi
 open_loop_timeout=$((90 + $(int "$rate_duration") + $(int "$drain")))
 if in_groups rate; then
   for rate in $rates; do
-    each "yardstick sse-serve nchan" "rate@${rate}/s" "$max_clients" --rate "$rate" \
+    each "yardstick sse-serve ${baseline:+baseline }nchan" "rate@${rate}/s" "$max_clients" --rate "$rate" \
       --duration "$rate_duration" --drain "$drain" --timeout "$open_loop_timeout"
   done
 fi
@@ -447,6 +469,15 @@ if in_groups rate; then
   first=${rates%% *}
   line "p99 at $first ev/s: sse-serve / yardstick / nchan (ms)" "" "" \
     "$(m sse-serve "rate@${first}/s" "$max_clients" latency_p99_ms) / $(m yardstick "rate@${first}/s" "$max_clients" latency_p99_ms) / $(m nchan "rate@${first}/s" "$max_clients" latency_p99_ms)"
+  if [ -n "$baseline" ]; then
+    x=$(ratio "$(m sse-serve "rate@${first}/s" "$max_clients" latency_p99_ms)" \
+      "$(m baseline "rate@${first}/s" "$max_clients" latency_p99_ms)")
+    line "p99 at $first ev/s, sse-serve/baseline" "$x" "<= 1" "$(verdict "$x" '<=' 1)"
+    for rate in $rates; do
+      line "  delivered/s at $rate ev/s, sse-serve/baseline" "$(ratio "$(m sse-serve "rate@${rate}/s" \
+        "$max_clients" delivered_per_s)" "$(m baseline "rate@${rate}/s" "$max_clients" delivered_per_s)")" "-" ""
+    done
+  fi
 fi
 if in_groups topics; then
   for rate in 1000 10000; do

@@ -7,7 +7,7 @@
 
 #include <algorithm>
 #include <array>
-#include <charconv>
+#include <climits>
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
@@ -106,15 +106,50 @@ struct scanned_event {
   bool well_formed = false;
 };
 
-// Reads SEQ and SEND_NS from the start of an event's data.
+// Decimal digits at p, eight at a time where eight are there: at ten million events a second,
+// reading two numbers per event with std::from_chars was a third of the load generator's CPU.
+// Advances p past the digits; false when there are none or more than 19 (which could overflow).
+inline bool parse_decimal(char const*& p, char const* end, std::uint64_t& out) noexcept {
+  char const* const start = p;
+  std::uint64_t v = 0;
+  while (end - p >= 8) {
+    std::uint64_t chunk = 0;
+    std::memcpy(&chunk, p, 8);  // little-endian: the first digit in the lowest byte
+    std::uint64_t const all_digits =
+        (chunk & 0xF0F0F0F0F0F0F0F0ull) |
+        (((chunk + 0x0606060606060606ull) & 0xF0F0F0F0F0F0F0F0ull) >> 4);
+    if (all_digits != 0x3333333333333333ull) break;
+    chunk -= 0x3030303030303030ull;
+    chunk = chunk * 10 + (chunk >> 8);  // pairs of digits
+    chunk = (((chunk & 0x000000FF000000FFull) * (100 + (1000000ull << 32))) +
+             (((chunk >> 16) & 0x000000FF000000FFull) * (1 + (10000ull << 32)))) >>
+            32;
+    v = v * 100000000 + chunk;
+    p += 8;
+    if (p - start > 19) return false;
+  }
+  while (p < end && *p >= '0' && *p <= '9') {
+    v = v * 10 + static_cast<std::uint64_t>(*p - '0');
+    ++p;
+  }
+  out = v;
+  return p != start && p - start <= 19;
+}
+
+// Reads SEQ and SEND_NS from the start of an event's data (as std::from_chars would: SEND_NS may
+// be negative, neither may overflow).
 inline scanned_event parse_benchmark_data(std::string_view d) noexcept {
   scanned_event e;
-  char const* const end = d.data() + d.size();
-  auto [p1, e1] = std::from_chars(d.data(), end, e.seq);
-  if (e1 != std::errc{} || p1 == end || *p1 != ' ') return e;
-  auto [p2, e2] = std::from_chars(p1 + 1, end, e.sent_ns);
-  (void)p2;
-  e.well_formed = e2 == std::errc{};
+  char const* p = d.data();
+  char const* const end = p + d.size();
+  if (!parse_decimal(p, end, e.seq) || p == end || *p != ' ') return e;
+  ++p;
+  bool negative = p < end && *p == '-';
+  if (negative) ++p;
+  std::uint64_t ns = 0;
+  if (!parse_decimal(p, end, ns) || ns > static_cast<std::uint64_t>(INT64_MAX)) return e;
+  e.sent_ns = negative ? -static_cast<std::int64_t>(ns) : static_cast<std::int64_t>(ns);
+  e.well_formed = true;
   return e;
 }
 

@@ -1,6 +1,5 @@
-#include <sse/encoder.hpp>
-
 #include <cstring>
+#include <sse/encoder.hpp>
 
 #include "utf8.hpp"
 
@@ -65,11 +64,16 @@ std::size_t field_size(std::size_t name, std::size_t value) noexcept {
 
 char const* to_string(encode_error e) noexcept {
   switch (e) {
-    case encode_error::none: return "no error";
-    case encode_error::id_has_line_break: return "event id contains a line break (CR or LF)";
-    case encode_error::id_has_nul: return "event id contains a NUL character";
-    case encode_error::type_has_line_break: return "event type contains a line break (CR or LF)";
-    case encode_error::invalid_utf8: return "event field is not valid UTF-8";
+    case encode_error::none:
+      return "no error";
+    case encode_error::id_has_line_break:
+      return "event id contains a line break (CR or LF)";
+    case encode_error::id_has_nul:
+      return "event id contains a NUL character";
+    case encode_error::type_has_line_break:
+      return "event type contains a line break (CR or LF)";
+    case encode_error::invalid_utf8:
+      return "event field is not valid UTF-8";
   }
   return "unknown encode error";
 }
@@ -126,14 +130,6 @@ void encode_retry(std::string& out, std::uint64_t milliseconds) {
   out.append("retry: ", 7);
   append_decimal(out, milliseconds);
   out.append("\n\n", 2);
-}
-
-bool is_valid_utf8(std::string_view bytes) noexcept {
-  return detail::valid_utf8(bytes.data(), bytes.size());
-}
-
-void append_utf8_repaired(std::string& out, std::string_view bytes) {
-  detail::append_repaired_utf8(out, bytes.data(), bytes.size());
 }
 
 }  // namespace sse

@@ -2,6 +2,7 @@
 
 #include <cstdint>
 #include <cstring>
+#include <sse/utf8.hpp>
 
 #if defined(__x86_64__) || defined(__i386__)
 #include <immintrin.h>
@@ -89,6 +90,8 @@ namespace {
 // from the high nibble of the previous byte, its low nibble, and the high nibble of the byte
 // itself; a set bit common to all three is an error. Sequences that need a second or third
 // continuation byte are checked against the bytes two and three back.
+// The bit classes and lookup tables are laid out by hand, one column per meaning.
+// clang-format off
 constexpr std::uint8_t too_short = 1 << 0;   // 11______ then 0_______ or 11______
 constexpr std::uint8_t too_long = 1 << 1;    // 0_______ then 10______
 constexpr std::uint8_t overlong_3 = 1 << 2;  // 11100000 100_____
@@ -142,12 +145,12 @@ __attribute__((target("ssse3"))) inline __m128i block_errors(__m128i input, __m1
       too_long | overlong_2 | two_conts | surrogate | too_large,
       too_short, too_short, too_short, too_short};
 
+  // clang-format on
   __m128i const prev1 = _mm_alignr_epi8(input, previous, 15);
-  __m128i const special =
-      _mm_and_si128(_mm_and_si128(_mm_shuffle_epi8(table(byte_1_high), high_nibbles(prev1)),
-                                  _mm_shuffle_epi8(table(byte_1_low),
-                                                   _mm_and_si128(prev1, _mm_set1_epi8(0x0F)))),
-                    _mm_shuffle_epi8(table(byte_2_high), high_nibbles(input)));
+  __m128i const special = _mm_and_si128(
+      _mm_and_si128(_mm_shuffle_epi8(table(byte_1_high), high_nibbles(prev1)),
+                    _mm_shuffle_epi8(table(byte_1_low), _mm_and_si128(prev1, _mm_set1_epi8(0x0F)))),
+      _mm_shuffle_epi8(table(byte_2_high), high_nibbles(input)));
   // Bytes that must be the second or third continuation of a 3- or 4-byte sequence.
   __m128i const prev2 = _mm_alignr_epi8(input, previous, 14);
   __m128i const prev3 = _mm_alignr_epi8(input, previous, 13);
@@ -217,3 +220,15 @@ void append_repaired_utf8(std::string& out, char const* data, std::size_t n) {
 }
 
 }  // namespace sse::detail
+
+namespace sse {
+
+bool is_valid_utf8(std::string_view bytes) noexcept {
+  return detail::valid_utf8(bytes.data(), bytes.size());
+}
+
+void append_utf8_repaired(std::string& out, std::string_view bytes) {
+  detail::append_repaired_utf8(out, bytes.data(), bytes.size());
+}
+
+}  // namespace sse

@@ -1,13 +1,12 @@
 // Fuzz target: the parser on arbitrary bytes under arbitrary chunking. It must never crash, must
-// give the same events however the stream is cut, must stop and resume at any event without
-// losing or repeating one, and must only ever report valid UTF-8.
-#include <sse/encoder.hpp>
-#include <sse/parser.hpp>
-
+// give the same events (own_id included) however the stream is cut, must stop and resume at any
+// event without losing or repeating one, and must only ever report valid UTF-8.
 #include <algorithm>
 #include <cstdint>
-#include <cstdlib>
 #include <cstdio>
+#include <cstdlib>
+#include <sse/encoder.hpp>
+#include <sse/parser.hpp>
 #include <string>
 #include <string_view>
 
@@ -21,7 +20,8 @@ struct recorder final : sse::handler {
   std::size_t stop_at = 0;  // 0: never stop
 
   sse::action on_event(sse::event_view const& ev) override {
-    if (!sse::is_valid_utf8(ev.type) || !sse::is_valid_utf8(ev.data) || !sse::is_valid_utf8(ev.id)) {
+    if (!sse::is_valid_utf8(ev.type) || !sse::is_valid_utf8(ev.data) ||
+        !sse::is_valid_utf8(ev.id)) {
       std::fputs("parser_fuzz: an event field is not valid UTF-8\n", stderr);
       std::abort();
     }
@@ -32,10 +32,13 @@ struct recorder final : sse::handler {
     log.append("E").append(std::to_string(ev.type.size())).append(":").append(ev.type);
     log.append(std::to_string(ev.data.size())).append(":").append(ev.data);
     log.append(std::to_string(ev.id.size())).append(":").append(ev.id);
+    log.append(ev.own_id ? "+" : "-");
     ++events;
     return stop_at != 0 && events % stop_at == 0 ? sse::action::stop : sse::action::proceed;
   }
-  void on_retry(std::uint64_t ms) override { log.append("R").append(std::to_string(ms)).append(";"); }
+  void on_retry(std::uint64_t ms) override {
+    log.append("R").append(std::to_string(ms)).append(";");
+  }
   void on_comment(std::string_view text) override {
     log.append("C").append(std::to_string(text.size())).append(":").append(text);
   }
@@ -81,8 +84,10 @@ extern "C" int LLVMFuzzerTestOneInput(std::uint8_t const* data, std::size_t size
   std::string const chunked = run(input, seed, 0, options);
   std::string const stopping = run(input, seed * 7, 1 + data[1] % 3, options);
   if (whole != chunked || whole != stopping) {
-    std::fprintf(stderr, "parser_fuzz: chunking changed the result\nwhole:    %s\nchunked:  %s\nstopping: %s\n",
-                 whole.c_str(), chunked.c_str(), stopping.c_str());
+    std::fprintf(
+        stderr,
+        "parser_fuzz: chunking changed the result\nwhole:    %s\nchunked:  %s\nstopping: %s\n",
+        whole.c_str(), chunked.c_str(), stopping.c_str());
     std::abort();
   }
   return 0;

@@ -77,7 +77,9 @@ extern "C" int LLVMFuzzerTestOneInput(std::uint8_t const* data, std::size_t size
                                : (data[0] & 32) != 0 ? sse::serve::stopping::shutdown
                                                      : sse::serve::stopping::no;
   if (state != sse::serve::stopping::no) hub.end("fuzz");
-  sse::serve::stream_context ctx(hub, config, "<!doctype html><title>page</title>");
+  sse::serve::access_report report;
+  sse::serve::access_policy policy = std::move(*sse::serve::access_policy::load({}, report));
+  sse::serve::stream_context ctx(hub, config, "<!doctype html><title>page</title>", policy);
   ctx.state = state;
 
   std::string received;

@@ -1,13 +1,12 @@
 // Fuzz target: the encoder is the parser's exact inverse (up to line breaks in data, which any
 // parser gives back as LF). Arbitrary bytes are cut into events
-// (type, id, data, retry); every event the encoder accepts must parse back to itself, and every
-// event it refuses must have a reason validate() names.
-#include <sse/encoder.hpp>
-#include <sse/parser.hpp>
-
+// (type, id, data, retry); every event the encoder accepts must parse back to itself (with own_id
+// true exactly when it had an id), and every event it refuses must have a reason validate() names.
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
+#include <sse/encoder.hpp>
+#include <sse/parser.hpp>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -32,6 +31,17 @@ std::vector<std::string_view> split(std::string_view s) {
   return parts;
 }
 
+// The parsed events, with whether each one's id was its own.
+struct collector final : sse::handler {
+  std::vector<sse::owned_event> events;
+  std::vector<bool> own_ids;
+  sse::action on_event(sse::event_view const& ev) override {
+    events.push_back({std::string(ev.type), std::string(ev.data), std::string(ev.id)});
+    own_ids.push_back(ev.own_id);
+    return sse::action::proceed;
+  }
+};
+
 // What a parser gives back for data: every CRLF and lone CR becomes LF (SSE lines join with LF).
 std::string normalize_line_breaks(std::string_view s) {
   std::string out;
@@ -54,6 +64,7 @@ extern "C" int LLVMFuzzerTestOneInput(std::uint8_t const* data, std::size_t size
 
   std::string wire;
   std::vector<sse::owned_event> expected;
+  std::vector<bool> expected_own_ids;
   std::string last_id;
   for (std::size_t i = 0; i + 2 < parts.size(); i += 3) {
     sse::event ev;
@@ -71,12 +82,19 @@ extern "C" int LLVMFuzzerTestOneInput(std::uint8_t const* data, std::size_t size
     }
     if (wire.size() - before != sse::encoded_size(ev)) fail("encoded_size() is wrong");
     if (ev.id) last_id.assign(*ev.id);
-    expected.push_back(
-        {ev.type.empty() ? "message" : std::string(ev.type), normalize_line_breaks(ev.data), last_id});
+    expected.push_back({ev.type.empty() ? "message" : std::string(ev.type),
+                        normalize_line_breaks(ev.data), last_id});
+    expected_own_ids.push_back(ev.id.has_value());
   }
   sse::encode_comment(wire, parts.back());
 
   std::vector<sse::owned_event> const got = sse::parse_all(wire, sse::parser_options{0, false});
   if (got != expected) fail("parsing the encoder's output did not give the events back");
+  collector c;
+  sse::parser p(c, sse::parser_options{0, false});
+  p.feed(wire);
+  p.finish();
+  if (c.events != expected) fail("the parser and parse_all() disagree");
+  if (c.own_ids != expected_own_ids) fail("own_id differs from whether the event had an id");
   return 0;
 }

@@ -88,3 +88,14 @@ export function startProxy(port) {
     }));
   });
 }
+
+// Debian's chromium, headless, through playwright-core (a fresh, empty profile of its own).
+export const CHROMIUM = process.env.CHROMIUM ?? '/usr/bin/chromium';
+export async function launchChromium() {
+  const { chromium } = await import('playwright-core');
+  return chromium.launch({
+    executablePath: CHROMIUM,
+    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+      '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+  });
+}

@@ -287,4 +287,15 @@ TEST(encode, no_allocation_when_capacity_is_reserved) {
   EXPECT_EQ(sse::parse_all(out).size(), 1000u);
 }
 
+// The UTF-8 helpers moved to <sse/utf8.hpp>; encoder.hpp includes it so that code written against
+// it before the move still compiles. This file includes no utf8.hpp itself: dropping that include
+// breaks its build.
+TEST(encoder_header, still_declares_the_utf8_helpers) {
+  EXPECT_TRUE(sse::is_valid_utf8("caf\xC3\xA9"));
+  EXPECT_FALSE(sse::is_valid_utf8("\xFF"));
+  std::string out;
+  sse::append_utf8_repaired(out, "a\xFF");
+  EXPECT_EQ(out, "a\xEF\xBF\xBD");
+}
+
 }  // namespace

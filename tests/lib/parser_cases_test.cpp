@@ -6,6 +6,7 @@
 //   {"name": "...",
 //    "input": "...",             byte string: each code point <= U+00FF stands for one byte
 //    "events": [{"type": "message", "data": "...", "id": ""}],   type and id default as shown
+//                                another key, "own_id": true/false, is compared only where given
 //    "retries": [3000], "comments": ["..."],                    default: none
 //    "last_event_id": "...",     after finish(); default ""
 //    "discarded": N,             what finish() returns; default 0 (not checked after an error)
@@ -55,6 +56,10 @@ std::string shown(std::string_view s) {
 std::string event_entry(std::string_view type, std::string_view data, std::string_view id) {
   return "event type=" + shown(type) + " data=" + shown(data) + " id=" + shown(id);
 }
+// Appended to an event entry in the parser's log, so that every chunking must agree on it too.
+std::string own_id_suffix(bool own_id) {
+  return own_id ? " own_id=true" : " own_id=false";
+}
 std::string retry_entry(std::uint64_t ms) {
   return "retry " + std::to_string(ms);
 }
@@ -66,7 +71,7 @@ std::string comment_entry(std::string_view text) {
 class recorder final : public sse::handler {
  public:
   sse::action on_event(sse::event_view const& ev) override {
-    log.push_back(event_entry(ev.type, ev.data, ev.id));
+    log.push_back(event_entry(ev.type, ev.data, ev.id) + own_id_suffix(ev.own_id));
     return sse::action::proceed;
   }
   void on_retry(std::uint64_t ms) override { log.push_back(retry_entry(ms)); }
@@ -81,6 +86,7 @@ struct parse_case {
   std::string input;  // raw bytes
   sse::parser_options options;
   std::vector<std::string> events, retries, comments;
+  std::vector<std::optional<bool>> own_ids;  // per event; nullopt: not compared
   std::string last_event_id;
   std::size_t discarded = 0;
   sse::parse_error error = sse::parse_error::none;
@@ -147,6 +153,14 @@ std::vector<parse_case> load_cases() {
       for (auto const& e : c.value("events", json::array())) {
         pc.events.push_back(event_entry(e.value("type", "message"), e.at("data").get<std::string>(),
                                         e.value("id", "")));
+        std::optional<bool> own_id;
+        if (auto o = e.find("own_id"); o != e.end()) own_id = o->get<bool>();
+        pc.own_ids.push_back(own_id);
+        for (auto const& [key, value] : e.items()) {
+          if (key != "type" && key != "data" && key != "id" && key != "own_id") {
+            throw std::runtime_error(where + ": unknown event key " + key);
+          }
+        }
       }
       for (auto const& r : c.value("retries", json::array())) {
         pc.retries.push_back(retry_entry(r.get<std::uint64_t>()));
@@ -256,6 +270,17 @@ TEST_P(parser_cases, all_chunkings) {
      : l.rfind("retry ", 0) == 0 ? retries
                                  : comments)
         .push_back(l);
+  }
+  // own_id is compared only for the events whose case gives it; the rest drop it from the entry.
+  for (std::size_t i = 0; i < events.size(); ++i) {
+    if (i < c.own_ids.size() && c.own_ids[i]) {
+      std::string const suffix = own_id_suffix(*c.own_ids[i]);
+      bool const matches =
+          events[i].size() >= suffix.size() &&
+          events[i].compare(events[i].size() - suffix.size(), suffix.size(), suffix) == 0;
+      EXPECT_TRUE(matches) << "event " << i << " expected" << suffix << ": " << events[i];
+    }
+    events[i].erase(events[i].rfind(" own_id="));
   }
   EXPECT_EQ(events, c.events);
   EXPECT_EQ(retries, c.retries);

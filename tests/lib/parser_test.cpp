@@ -1,5 +1,6 @@
 // The parser's API beyond what the case files express: stopping, reset, the last event ID setter,
-// the size limit on long streams, error reporting, parse_all and the version.
+// own_id around them, moving a parser, the size limit on long streams, error reporting, parse_all
+// and the version.
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -10,6 +11,8 @@
 #include <sse/parser.hpp>
 #include <sse/version.hpp>
 #include <string>
+#include <type_traits>
+#include <utility>
 #include <vector>
 
 // Live heap bytes allocated through operator new, so that a test can bound the parser's memory.
@@ -51,6 +54,7 @@ class recorder final : public sse::handler {
   sse::action on_event(sse::event_view const& ev) override {
     events.push_back(
         sse::owned_event{std::string(ev.type), std::string(ev.data), std::string(ev.id)});
+    own_ids.push_back(ev.own_id);
     for (auto const& s : stop_on) {
       if (ev.data == s) return sse::action::stop;
     }
@@ -65,6 +69,7 @@ class recorder final : public sse::handler {
   }
 
   std::vector<sse::owned_event> events;
+  std::vector<bool> own_ids;  // event_view::own_id of each event
   std::vector<std::uint64_t> retries;
   std::vector<std::string> stop_on;
 };
@@ -232,6 +237,127 @@ TEST(parser_last_event_id, set_during_a_pending_event_survives_a_blank_line) {
   p.feed("data: a\n\n");
   ASSERT_EQ(r.events.size(), 1u);
   EXPECT_EQ(r.events[0].id, "new");
+}
+
+// own_id says whether the event's id was given by an "id" field since the previous event.
+struct own_id_case {
+  std::string input;
+  std::vector<sse::owned_event> events;
+  std::vector<bool> own_ids;
+};
+
+std::vector<own_id_case> const& own_id_cases() {
+  static std::vector<own_id_case> const cases = {
+      {"id: 1\ndata: a\n\n", {{"message", "a", "1"}}, {true}},
+      {"id: 1\ndata: a\n\ndata: b\n\n",
+       {{"message", "a", "1"}, {"message", "b", "1"}},
+       {true, false}},  // carried over
+      {"id: 1\n\ndata: a\n\ndata: b\n\n",
+       {{"message", "a", "1"}, {"message", "b", "1"}},
+       {true, false}},  // an id-only block before the event counts, once
+      {"id: 1\n\n: comment\n\nretry: 5\n\ndata: a\n\n", {{"message", "a", "1"}}, {true}},
+      {"data: a\n\nid: 2\0003\ndata: b\n\n"s,
+       {{"message", "a", ""}, {"message", "b", ""}},
+       {false, false}},  // an id with NUL is ignored
+      {"id: 1\ndata: a\n\nid:\ndata: b\n\nid\ndata: c\n\n",
+       {{"message", "a", "1"}, {"message", "b", ""}, {"message", "c", ""}},
+       {true, true, true}},                                     // an empty id is the event's own
+      {"data: a\nid: 9\n\n", {{"message", "a", "9"}}, {true}},  // after the data line
+      {"id: 1\r\ndata: a\r\n\r\ndata: b\r\r",
+       {{"message", "a", "1"}, {"message", "b", "1"}},
+       {true, false}},
+      {"id: 1\ndata: a\ndata: b\n\ndata: c\n\n",
+       {{"message", "a\nb", "1"}, {"message", "c", "1"}},
+       {true, false}},
+  };
+  return cases;
+}
+
+TEST(parser_own_id, is_true_only_for_an_id_given_since_the_previous_event) {
+  for (auto const& c : own_id_cases()) {
+    recorder r;
+    sse::parser p(r);
+    p.feed(c.input);
+    p.finish();
+    EXPECT_EQ(r.events, c.events) << c.input;
+    EXPECT_EQ(r.own_ids, c.own_ids) << c.input;
+  }
+}
+
+TEST(parser_own_id, is_the_same_at_every_split_and_byte_by_byte) {
+  for (auto const& c : own_id_cases()) {
+    std::string const& input = c.input;
+    for (std::size_t cut = 0; cut <= input.size(); ++cut) {
+      recorder r;
+      sse::parser p(r);
+      p.feed(std::string_view(input).substr(0, cut));
+      p.feed(std::string_view(input).substr(cut));
+      p.finish();
+      EXPECT_EQ(r.own_ids, c.own_ids) << c.input << " cut at " << cut;
+    }
+    recorder r;
+    sse::parser p(r);
+    for (char ch : input) p.feed(std::string_view(&ch, 1));
+    p.finish();
+    EXPECT_EQ(r.own_ids, c.own_ids) << c.input << " byte by byte";
+  }
+}
+
+TEST(parser_own_id, survives_a_stop_and_resume) {
+  recorder r;
+  r.stop_on = {"a"};
+  sse::parser p(r);
+  std::string const stream = "id: 1\ndata: a\n\nid: 2\ndata: b\n\ndata: c\n\n";
+  std::size_t const n = p.feed(stream);
+  EXPECT_EQ(n, stream.find("id: 2"));
+  p.feed(std::string_view(stream).substr(n));
+  EXPECT_EQ(r.own_ids, (std::vector<bool>{true, true, false}));
+}
+
+TEST(parser_own_id, reset_finish_and_set_last_event_id_do_not_make_it_true) {
+  // An id-only block, then each of the three: the next event's id is not its own.
+  for (int way = 0; way < 3; ++way) {
+    recorder r;
+    sse::parser p(r);
+    p.feed("id: 1\n\nid: 2\n");  // the second id is pending (its block is not over)
+    if (way == 0) p.reset();
+    if (way == 1) p.finish();
+    if (way == 2) p.set_last_event_id("x");
+    p.feed("data: a\n\n");
+    ASSERT_EQ(r.events.size(), 1u) << way;
+    EXPECT_EQ(r.events[0].id, way == 2 ? "x" : "1") << way;
+    EXPECT_EQ(r.own_ids, (std::vector<bool>{false})) << way;
+  }
+  // Only the stream makes it true again.
+  recorder r;
+  sse::parser p(r);
+  p.set_last_event_id("x");
+  p.feed("id: 3\ndata: a\n\n");
+  EXPECT_EQ(r.own_ids, (std::vector<bool>{true}));
+}
+
+TEST(parser_move, a_moved_to_parser_continues_the_stream) {
+  static_assert(!std::is_copy_constructible_v<sse::parser>);
+  static_assert(!std::is_copy_assignable_v<sse::parser>);
+  static_assert(std::is_nothrow_move_constructible_v<sse::parser>);
+  static_assert(std::is_nothrow_move_assignable_v<sse::parser>);
+  recorder r;
+  sse::parser a(r);
+  a.feed("id: 7\ndata: one\ndata: tw");  // a pending event with a partial line
+  sse::parser b(std::move(a));
+  b.feed("o\n\n");
+  ASSERT_EQ(r.events.size(), 1u);
+  EXPECT_EQ(r.events[0], (sse::owned_event{"message", "one\ntwo", "7"}));
+  EXPECT_EQ(r.own_ids, (std::vector<bool>{true}));
+
+  recorder other;
+  sse::parser c(other);
+  c = std::move(b);  // c now parses b's stream for r
+  c.feed("data: three\n\n");
+  EXPECT_EQ(r.data(), (std::vector<std::string>{"one\ntwo", "three"}));
+  EXPECT_TRUE(other.events.empty());
+  EXPECT_EQ(c.last_event_id(), "7");
+  EXPECT_EQ(c.offset(), 24u + 3u + 13u);  // every byte fed to a, b and c
 }
 
 TEST(parser_limit, unterminated_line_fails_once_past_the_limit_without_growing) {

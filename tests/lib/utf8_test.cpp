@@ -5,8 +5,8 @@
 
 #include <cstdint>
 #include <random>
-#include <sse/encoder.hpp>
 #include <sse/parser.hpp>
+#include <sse/utf8.hpp>
 #include <string>
 #include <vector>
 

@@ -1,8 +1,10 @@
 // A program written as a user of the installed library would write it: encode two events, parse
-// them back, print what came out. run.sh builds it against an installed tree and checks the output.
+// them back, print what came out. run.sh builds it against an installed tree and checks the output,
+// including whether the package told the compiler that libsse is static (SSE_STATIC).
 #include <cstdio>
 #include <sse/encoder.hpp>
 #include <sse/parser.hpp>
+#include <sse/utf8.hpp>
 #include <sse/version.hpp>
 #include <string>
 
@@ -19,6 +21,15 @@ std::string escaped(std::string const& s) {
   }
   return out;
 }
+
+// Prints whether each event's id was its own (given by an id field since the previous event).
+class own_id_printer final : public sse::handler {
+ public:
+  sse::action on_event(sse::event_view const& ev) override {
+    std::printf(" %s", ev.own_id ? "yes" : "no");
+    return sse::action::proceed;
+  }
+};
 
 }  // namespace
 
@@ -43,6 +54,18 @@ int main() {
   for (auto const& ev : sse::parse_all(wire)) {
     std::printf("%s|%s|%s\n", ev.type.c_str(), escaped(ev.data).c_str(), ev.id.c_str());
   }
+  std::printf("own_id:");
+  own_id_printer printer;
+  sse::parser parser(printer);
+  parser.feed(wire);
+  parser.finish();
+  std::printf("\nutf8: %s %s\n", sse::is_valid_utf8("caf\xC3\xA9") ? "valid" : "invalid",
+              sse::is_valid_utf8("\xFF") ? "valid" : "invalid");
+#if defined(SSE_STATIC)
+  std::printf("linkage: static\n");
+#else
+  std::printf("linkage: shared\n");
+#endif
   std::printf("version %s %s\n", SSE_VERSION_STRING, sse::version());
   return 0;
 }

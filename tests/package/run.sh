@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Installs a build tree into a scratch prefix and builds tests/package/consumer.cpp against it twice:
 # with CMake's find_package(sse) and with pkg-config. Both binaries must run and print the same,
-# expected output, loading the installed libsse.
+# expected output, loading the installed libsse. A static libsse (BUILD_SHARED_LIBS=OFF; see
+# static.sh) is linked in instead: no libsse.so may be loaded, and both ways must have defined
+# SSE_STATIC for the consumer (pkg-config with --static).
 #   usage: run.sh BUILD_DIR [CXX_COMPILER]
 set -euo pipefail
 
@@ -35,9 +37,22 @@ for component in runtime dev; do
   cmake --install "$build" --prefix "$prefix" --component "$component" >/dev/null
 done
 
+# A static install has libsse.a and no libsse.so.
+if [[ -n "$(find "$prefix" -name 'libsse.so*' -print -quit)" ]]; then
+  linkage=shared
+elif [[ -n "$(find "$prefix" -name libsse.a -print -quit)" ]]; then
+  linkage=static
+else
+  echo "run.sh: error: neither libsse.so nor libsse.a was installed" >&2
+  exit 1
+fi
+
 expected="refused: yes
 greeting|hello\\nworld|1
 message|café|1
+own_id: yes no
+utf8: valid invalid
+linkage: $linkage
 version $version $version"
 
 check() {  # NAME BINARY [env...]
@@ -54,6 +69,14 @@ check() {  # NAME BINARY [env...]
   fi
   local lib
   lib=$(env "$@" ldd "$binary" | awk '/libsse\.so/ {print $3}')
+  if [[ $linkage == static ]]; then
+    if [[ -n "$lib" ]]; then
+      echo "run.sh: error: $name consumer of a static libsse loads $lib" >&2
+      exit 1
+    fi
+    echo "$name: ok (static)"
+    return
+  fi
   if [[ "$lib" != "$prefix"/* ]]; then
     echo "run.sh: error: $name consumer loads libsse from '$lib', not from $prefix" >&2
     exit 1
@@ -71,13 +94,19 @@ cmake -S "$here/consumer" -B "$tmp/cmake-build" -G Ninja \
 cmake --build "$tmp/cmake-build" >"$tmp/build.log" 2>&1 || { cat "$tmp/build.log" >&2; exit 1; }
 check find_package "$tmp/cmake-build/consumer"
 
-# 2. pkg-config --cflags --libs libsse, plain: the .pc file derives its prefix from where it was
-#    installed, so an install to any --prefix works as it is.
+# 2. pkg-config --cflags --libs libsse, plain (with --static for a static libsse): the .pc file
+#    derives its prefix from where it was installed, so an install to any --prefix works as it is.
 pcdir=$(dirname "$(find "$prefix" -name libsse.pc -print -quit)")
 [[ -n "$pcdir" && "$pcdir" != . ]] || { echo "run.sh: error: libsse.pc not installed" >&2; exit 1; }
 export PKG_CONFIG_PATH="$pcdir"
 pkg-config --exists --print-errors "libsse = $version"
-flags=$(pkg-config --cflags --libs libsse)
+static=()
+if [[ $linkage == static ]]; then
+  static=(--static)
+  [[ " $(pkg-config --cflags libsse) " == *" -DSSE_STATIC "* ]] ||
+    { echo "run.sh: error: libsse.pc of a static libsse does not define SSE_STATIC" >&2; exit 1; }
+fi
+flags=$(pkg-config "${static[@]}" --cflags --libs libsse)
 # shellcheck disable=SC2086  # word splitting of the flag lists is intended
 "${launcher[@]}" "$cxx" -std=c++17 $cxxflags "$here/consumer.cpp" -o "$tmp/pc-consumer" $flags $ldflags
 libdir=$(pkg-config --variable=libdir libsse)

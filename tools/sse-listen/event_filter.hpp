@@ -6,11 +6,10 @@
 
 #include <cstdint>
 #include <optional>
+#include <sse/event.hpp>
 #include <string>
 #include <string_view>
 #include <vector>
-
-#include <sse/event.hpp>
 
 namespace sse::listen {
 

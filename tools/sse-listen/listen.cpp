@@ -8,11 +8,12 @@
 #include <cstring>
 
 #include "common/diagnostics.hpp"
+#include "common/signals.hpp"
 #include "common/terminal.hpp"
 #include "fetch.hpp"
 #include "read_input.hpp"
-#include "signals.hpp"
 #include "stream_consumer.hpp"
+#include "wait.hpp"
 
 namespace sse::listen {
 namespace {
@@ -27,15 +28,10 @@ bool want_colour(options const& o) {
 }  // namespace
 
 exit_status run(options const& o) {
-  install_signal_handlers();
-  std::optional<steady_time> deadline;
-  if (o.timeout > 0) {
-    deadline = std::chrono::steady_clock::now() +
-               std::chrono::duration_cast<std::chrono::steady_clock::duration>(
-                   std::chrono::duration<double>(o.timeout));
-  }
+  tools::install_signal_handlers();
+  std::optional<steady_time> deadline = deadline_after(o.timeout);
   stream_consumer consumer(o, want_colour(o), STDOUT_FILENO);
-  if (!o.last_event_id.empty()) consumer.parser().set_last_event_id(o.last_event_id);
+  if (!o.last_event_id.empty()) consumer.set_last_event_id(o.last_event_id);
 
   if (!o.input.empty() || o.url == "-") {
     if (o.url == "-") return read_stream(STDIN_FILENO, "standard input", o, consumer, deadline);
@@ -53,7 +49,8 @@ exit_status run(options const& o) {
   if (o.data) {
     if (!o.data->empty() && o.data->front() == '@') {
       body = read_whole_file(o.data->substr(1));
-      if (!body) return received_signal() != 0 ? exit_status::interrupted : exit_status::local_io;
+      if (!body)
+        return tools::received_signal() != 0 ? exit_status::interrupted : exit_status::local_io;
     } else {
       body = *o.data;
     }

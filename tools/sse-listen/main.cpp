@@ -5,16 +5,17 @@
 
 #include "common/cli.hpp"
 #include "common/diagnostics.hpp"
+#include "common/signals.hpp"
 #include "exit_status.hpp"
 #include "listen.hpp"
 #include "options.hpp"
-#include "signals.hpp"
 
 int main(int argc, char** argv) {
   sse::tools::set_program_name("sse-listen");
   sse::listen::options opts;
-  CLI::App app("Print the events of a Server-Sent Events stream (text/event-stream) as they arrive.",
-               "sse-listen");
+  CLI::App app(
+      "Print the events of a Server-Sent Events stream (text/event-stream) as they arrive.",
+      "sse-listen");
   sse::listen::add_listen_options(app, opts);
   if (auto status = sse::tools::parse_command_line(app, argc, argv)) return *status;
   sse::listen::exit_status status;
@@ -25,7 +26,7 @@ int main(int argc, char** argv) {
     return static_cast<int>(sse::listen::exit_status::local_io);
   }
   if (status == sse::listen::exit_status::interrupted) {
-    sse::listen::reraise(sse::listen::received_signal());
+    sse::tools::reraise(sse::tools::received_signal());
   }
   return static_cast<int>(status);
 }

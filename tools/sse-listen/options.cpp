@@ -2,19 +2,16 @@
 
 #include <CLI/CLI.hpp>
 #include <cctype>
-
+#include <iterator>
 #include <sse/version.hpp>
+#include <string>
+
+#include "common/cli.hpp"
+#include "common/header.hpp"
+#include "exit_status.hpp"
 
 namespace sse::listen {
 namespace {
-
-std::string check_header(std::string const& h) {
-  auto colon = h.find(':');
-  if (colon == std::string::npos || colon == 0) return "expected 'Name: value', got '" + h + "'";
-  if (h.find_first_of(" \t", 0) < colon) return "a header name has no spaces: '" + h + "'";
-  if (h.find_first_of("\r\n") != std::string::npos) return "line break in header '" + h + "'";
-  return {};
-}
 
 std::string check_method(std::string const& m) {
   if (m.empty()) return "empty method";
@@ -36,14 +33,18 @@ std::string check_id(std::string const& id) {
 }  // namespace
 
 void add_listen_options(CLI::App& app, options& o) {
+  // Timeouts become std::chrono durations: bounded (about 31 years) so that none overflows.
+  CLI::Validator const max_seconds = tools::seconds_up_to(1e9);
+
   app.set_version_flag("--version", std::string("sse-listen ") + SSE_VERSION_STRING);
   app.get_formatter()->column_width(34);
   o.user_agent = std::string("sse-listen/") + SSE_VERSION_STRING;
 
   app.add_option("url", o.url, "http(s) URL of the event stream, or - to read a stream from stdin")
       ->option_text("URL");
-  auto* input = app.add_option("-i,--input", o.input, "Read a captured stream from FILE instead of a URL")
-                    ->option_text("FILE");
+  auto* input =
+      app.add_option("-i,--input", o.input, "Read a captured stream from FILE instead of a URL")
+          ->option_text("FILE");
 
   auto* json = app.add_flag_callback(
       "-j,--json", [&o] { o.format = output_format::json; },
@@ -57,7 +58,7 @@ void add_listen_options(CLI::App& app, options& o) {
   raw->excludes(sse);
 
   app.add_option("-H,--header", o.headers, "Add a request header 'Name: value' (repeatable)")
-      ->check(CLI::Validator(check_header, "'NAME: VALUE'"));
+      ->check(CLI::Validator(tools::check_header, "'NAME: VALUE'"));
   app.add_option("-X,--request", o.method, "Request method (default GET, or POST with -d)")
       ->check(CLI::Validator(check_method, "METHOD"));
   app.add_option_function<std::string>(
@@ -71,21 +72,28 @@ void add_listen_options(CLI::App& app, options& o) {
       ->check(CLI::ExistingFile)
       ->option_text("FILE");
   app.add_option("-A,--user-agent", o.user_agent, "User-Agent header")->capture_default_str();
-  app.add_option("--connect-timeout", o.connect_timeout, "Seconds allowed for each connection attempt")
-      ->check(CLI::NonNegativeNumber);
+  app.add_option("--connect-timeout", o.connect_timeout,
+                 "Seconds allowed for each connection attempt")
+      ->check(max_seconds)
+      ->option_text("SECONDS");
 
-  auto* no_reconnect =
-      app.add_flag("--no-reconnect", o.no_reconnect, "Exit when the stream ends instead of reconnecting");
+  auto* no_reconnect = app.add_flag("--no-reconnect", o.no_reconnect,
+                                    "Exit when the stream ends instead of reconnecting");
   app.add_option_function<std::uint64_t>(
          "--max-reconnects", [&o](std::uint64_t const& n) { o.max_reconnects = n; },
          "Give up after N reconnections")
+      ->transform(tools::whole_number())
       ->option_text("N")
       ->excludes(no_reconnect);
-  app.add_option("--retry", o.retry_ms, "Initial reconnection time in milliseconds (the stream's retry: changes it)")
+  app.add_option("--retry", o.retry_ms,
+                 "Initial reconnection time in milliseconds (the stream's retry: changes it)")
       ->capture_default_str()
+      ->transform(tools::whole_number())
       ->option_text("MS");
 
-  app.add_option("-n,--count", o.count, "Exit 0 after printing N events")->option_text("N");
+  app.add_option("-n,--count", o.count, "Exit 0 after printing N events")
+      ->transform(tools::whole_number())
+      ->option_text("N");
   app.add_option("-e,--event", o.event_types, "Print (and count) only events of TYPE (repeatable)")
       ->option_text("TYPE");
   app.add_option_function<std::string>(
@@ -97,11 +105,11 @@ void add_listen_options(CLI::App& app, options& o) {
          "Exit 0 at the first event of type TYPE")
       ->option_text("TYPE");
   app.add_option("-t,--timeout", o.timeout, "Exit 124 after SECONDS, reconnections included")
-      ->check(CLI::NonNegativeNumber)
+      ->check(max_seconds)
       ->option_text("SECONDS");
   app.add_option("--idle-timeout", o.idle_timeout,
                  "Treat SECONDS without a byte from the server as a dropped connection")
-      ->check(CLI::NonNegativeNumber)
+      ->check(max_seconds)
       ->option_text("SECONDS");
   app.add_option("--max-event-size", o.max_event_size,
                  "Longest line or event accepted, in bytes (K, M, G suffixes); longer is an error")
@@ -123,7 +131,8 @@ void add_listen_options(CLI::App& app, options& o) {
       std::string scheme = o.url.substr(0, scheme_end);
       for (char& c : scheme) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
       if (scheme != "http" && scheme != "https") {
-        throw CLI::ValidationError("URL", "only http:// and https:// URLs are supported (or - for stdin)");
+        throw CLI::ValidationError("URL",
+                                   "only http:// and https:// URLs are supported (or - for stdin)");
       }
     }
     if (o.url == "-" && o.data && *o.data == "@-") {
@@ -132,9 +141,39 @@ void add_listen_options(CLI::App& app, options& o) {
   });
 
   app.footer(listen_examples());
+  tools::one_value_per_occurrence(app);
 }
 
-char const* listen_examples() {
+std::string exit_status_help() {
+  std::string text = "Exit status:";
+  for (exit_status s : all_exit_statuses) {
+    text += ' ' + std::to_string(static_cast<int>(s)) + ' ' + meaning(s);
+    text += s == all_exit_statuses[std::size(all_exit_statuses) - 1] ? "." : ",";
+  }
+  // Greedy word wrap, as wide as the examples above it.
+  constexpr std::size_t width = 90;
+  std::string wrapped;
+  std::size_t line = 0;
+  std::size_t start = 0;
+  while (start < text.size()) {
+    std::size_t end = text.find(' ', start);
+    if (end == std::string::npos) end = text.size();
+    std::size_t const word = end - start;
+    if (line > 0 && line + 1 + word > width) {
+      wrapped += '\n';
+      line = 0;
+    } else if (line > 0) {
+      wrapped += ' ';
+      ++line;
+    }
+    wrapped.append(text, start, word);
+    line += word;
+    start = end + 1;
+  }
+  return wrapped;
+}
+
+std::string listen_examples() {
   return R"(Examples:
   sse-listen https://host/events                  print each event's data as it arrives
   sse-listen --json -n 10 URL | jq .data          the first ten events as JSON lines
@@ -144,8 +183,7 @@ char const* listen_examples() {
   sse-listen --sse URL | sse-serve --format sse   relay a stream, with history and resume
   sse-listen --json --input capture.txt           convert a recorded stream to JSON lines
 
-Exit status: 0 done, 1 HTTP/protocol failure, 2 usage, 3 network failure, 4 stream ended
-without its --until sentinel, 5 local I/O error, 124 --timeout, 130 interrupted.)";
+)" + exit_status_help();
 }
 
 }  // namespace sse::listen

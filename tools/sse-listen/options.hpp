@@ -24,14 +24,14 @@ struct options {
   output_format format = output_format::text;
 
   // The request.
-  std::vector<std::string> headers;        // "Name: value"
-  std::string method;                      // empty: GET, or POST with -d
-  std::optional<std::string> data;         // -d as given (DATA, @file or @-)
-  std::string last_event_id;               // Last-Event-ID of the first request
+  std::vector<std::string> headers;  // "Name: value"
+  std::string method;                // empty: GET, or POST with -d
+  std::optional<std::string> data;   // -d as given (DATA, @file or @-)
+  std::string last_event_id;         // Last-Event-ID of the first request
   bool insecure = false;
   std::string cacert;
   std::string user_agent;
-  double connect_timeout = 0;              // seconds, 0: libcurl's default
+  double connect_timeout = 0;  // seconds, 0: libcurl's default
 
   // Reconnection.
   bool no_reconnect = false;
@@ -54,7 +54,8 @@ struct options {
 // Adds every option of sse-listen to app, bound to o, with the examples as the help footer.
 void add_listen_options(CLI::App& app, options& o);
 
-char const* listen_examples();
+// The examples and the exit statuses shown at the end of --help.
+std::string listen_examples();
 
 }  // namespace sse::listen
 

@@ -3,19 +3,13 @@
 #ifndef SSE_LISTEN_PRINTER_HPP
 #define SSE_LISTEN_PRINTER_HPP
 
+#include <sse/event.hpp>
 #include <string>
 #include <string_view>
-
-#include <sse/event.hpp>
 
 #include "options.hpp"
 
 namespace sse::listen {
-
-// Appends s as a JSON string literal (quotes included). Valid JSON for any bytes: quotes,
-// backslashes and control characters are escaped, invalid UTF-8 becomes U+FFFD (one per maximal
-// invalid subpart, as the WHATWG decoder does).
-void append_json_string(std::string& out, std::string_view s);
 
 class printer {
  public:

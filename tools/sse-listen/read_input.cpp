@@ -1,7 +1,6 @@
 #include "read_input.hpp"
 
 #include <fcntl.h>
-#include <poll.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -9,60 +8,51 @@
 #include <vector>
 
 #include "common/diagnostics.hpp"
-#include "signals.hpp"
+#include "common/signals.hpp"
+#include "outcome.hpp"
+#include "wait.hpp"
 
 namespace sse::listen {
 
-exit_status read_stream(int fd, std::string const& name, options const& o, stream_consumer& consumer,
-                        std::optional<steady_time> deadline) {
+exit_status read_stream(int fd, std::string const& name, options const& o,
+                        stream_consumer& consumer, std::optional<steady_time> deadline) {
+  waiter const wait(deadline);
+  transfer_outcome out;
+  out.local = true;
+  out.where = name;
+  out.sentinel = sentinel_option(o);
   std::vector<char> buffer(std::size_t{256} << 10);
   for (;;) {
-    if (received_signal() != 0) return exit_status::interrupted;
-    int wait = -1;
-    if (deadline) {
-      auto now = std::chrono::steady_clock::now();
-      if (now >= *deadline) return exit_status::timeout;
-      wait = static_cast<int>(std::chrono::ceil<milliseconds>(*deadline - now).count());
+    wake const w = wait.wait(fd);
+    if (w == wake::interrupted || w == wake::timed_out) {
+      out.how = w == wake::interrupted ? ending::interrupted : ending::timeout;
+      break;
     }
-    pollfd fds[2] = {{fd, POLLIN, 0}, {signal_fd(), POLLIN, 0}};
-    int ready = ::poll(fds, signal_fd() >= 0 ? 2 : 1, wait);
-    if (ready < 0 && errno != EINTR) {
+    if (w == wake::failed) {
       tools::error("cannot read " + name + ": " + std::strerror(errno));
       return exit_status::local_io;
     }
-    if (ready <= 0 || (fds[0].revents == 0)) continue;
     ssize_t n = ::read(fd, buffer.data(), buffer.size());
     if (n < 0) {
       if (errno == EINTR || errno == EAGAIN) continue;
       tools::error("cannot read " + name + ": " + std::strerror(errno));
       return exit_status::local_io;
     }
-    if (n == 0) break;
-    switch (consumer.feed(std::string_view(buffer.data(), static_cast<std::size_t>(n)))) {
-      case consume_state::go_on:
-        continue;
-      case consume_state::done:
-      case consume_state::output_closed:
-        return exit_status::ok;
-      case consume_state::too_large:
-        tools::error(consumer.error_message() + " (" + name + ")");
-        return exit_status::protocol;
-      case consume_state::output_error:
-        tools::error(consumer.error_message());
-        return exit_status::local_io;
+    if (n == 0) {
+      out.how = ending::finished;
+      out.discarded = consumer.end_of_stream();
+      break;
+    }
+    out.consumed = consumer.feed(std::string_view(buffer.data(), static_cast<std::size_t>(n)));
+    if (out.consumed != consume_state::go_on) {
+      out.how = ending::consumer_stopped;
+      out.consumer_error = consumer.error_message();
+      break;
     }
   }
-  std::size_t dropped = consumer.end_of_stream();
-  if (o.verbose > 0) {
-    tools::info("end of " + name);
-    if (dropped > 0) tools::info("discarded " + std::to_string(dropped) + " bytes of an unterminated event");
-  }
-  if (consumer.filter().has_sentinel()) {
-    tools::error(std::string("the stream ended before its ") +
-                 (o.until_event ? "--until-event" : "--until-data") + " sentinel (truncated)");
-    return exit_status::truncated;
-  }
-  return exit_status::ok;
+  next_step step = decide(out);
+  report(step, o.verbose);
+  return step.status;
 }
 
 std::optional<std::string> read_whole_file(std::string const& path) {
@@ -76,7 +66,7 @@ std::optional<std::string> read_whole_file(std::string const& path) {
   char buffer[65536];
   for (;;) {
     ssize_t n = ::read(fd, buffer, sizeof buffer);
-    if (n < 0 && errno == EINTR && received_signal() != 0) {
+    if (n < 0 && errno == EINTR && tools::received_signal() != 0) {
       if (fd != 0) ::close(fd);
       return std::nullopt;  // the caller sees the signal
     }

@@ -13,8 +13,8 @@
 namespace sse::listen {
 
 // Reads fd to its end (or to a stop) through consumer. name is used in messages.
-exit_status read_stream(int fd, std::string const& name, options const& o, stream_consumer& consumer,
-                        std::optional<steady_time> deadline);
+exit_status read_stream(int fd, std::string const& name, options const& o,
+                        stream_consumer& consumer, std::optional<steady_time> deadline);
 
 // Reads a whole file (or stdin for "-") for -d @FILE. Returns nullopt and reports the error.
 std::optional<std::string> read_whole_file(std::string const& path);

@@ -15,10 +15,10 @@ using milliseconds = std::chrono::milliseconds;
 using steady_time = std::chrono::steady_clock::time_point;
 
 struct reconnect_config {
-  milliseconds initial{3000};        // the reconnection time before any retry: field
-  milliseconds floor{100};           // so that retry: 0 cannot make a hot loop
-  milliseconds cap{60000};           // so that a huge retry: cannot stall forever
-  bool reconnect = true;             // false: --no-reconnect
+  milliseconds initial{3000};                   // the reconnection time before any retry: field
+  milliseconds floor{100};                      // so that retry: 0 cannot make a hot loop
+  milliseconds cap{60000};                      // so that a huge retry: cannot stall forever
+  bool reconnect = true;                        // false: --no-reconnect
   std::optional<std::uint64_t> max_reconnects;  // nullopt: unlimited
 };
 
@@ -38,8 +38,9 @@ class reconnect_policy {
  public:
   using clock_function = std::function<steady_time()>;
 
-  explicit reconnect_policy(reconnect_config const& config,
-                            clock_function clock = [] { return std::chrono::steady_clock::now(); });
+  explicit reconnect_policy(
+      reconnect_config const& config,
+      clock_function clock = [] { return std::chrono::steady_clock::now(); });
 
   // A "retry:" field: the new reconnection time, clamped to [floor, cap].
   void set_reconnection_time(std::uint64_t ms);

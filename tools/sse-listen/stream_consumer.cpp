@@ -34,8 +34,8 @@ stream_consumer::stream_consumer(options const& o, bool colour, int out_fd)
       parser_(*this, make_parser_options(o)) {
   out_.reserve(std::size_t{64} << 10);
   bool local = !o.input.empty() || o.url == "-";
-  passthrough_ = o.format == output_format::raw && o.count == 0 && !o.until_data && !o.until_event &&
-                 (o.no_reconnect || local) && o.verbose == 0;
+  passthrough_ = o.format == output_format::raw && o.count == 0 && !o.until_data &&
+                 !o.until_event && (o.no_reconnect || local) && o.verbose == 0;
 }
 
 consume_state stream_consumer::feed(std::string_view chunk) {

@@ -6,15 +6,14 @@
 #include <cstddef>
 #include <cstdint>
 #include <functional>
+#include <sse/parser.hpp>
 #include <string>
 #include <string_view>
 
-#include <sse/parser.hpp>
-
+#include "common/write_all.hpp"
 #include "event_filter.hpp"
 #include "options.hpp"
 #include "printer.hpp"
-#include "common/write_all.hpp"
 
 namespace sse::listen {
 
@@ -42,7 +41,11 @@ class stream_consumer final : public sse::handler {
   // discarded, and readies the parser for the next connection (the last event ID stays).
   std::size_t end_of_stream();
 
-  sse::parser& parser() noexcept { return parser_; }
+  // The last event ID: what the next request sends as Last-Event-ID, and what --json shows.
+  std::string_view last_event_id() const noexcept { return parser_.last_event_id(); }
+  // Sets it before the first request (--last-event-id).
+  void set_last_event_id(std::string_view id) { parser_.set_last_event_id(id); }
+
   event_filter const& filter() const noexcept { return filter_; }
   std::string const& error_message() const noexcept { return error_; }
   std::uint64_t events() const noexcept { return events_; }

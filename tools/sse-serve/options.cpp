@@ -5,26 +5,12 @@
 #include <cstdlib>
 #include <sse/version.hpp>
 
+#include "common/cli.hpp"
+#include "common/header.hpp"
 #include "hub/event_hub.hpp"
 
 namespace sse::serve {
 namespace {
-
-// "Name: value" with a token name and a value without line breaks, so a header cannot split the
-// head.
-std::string check_header(std::string const& h) {
-  auto colon = h.find(':');
-  if (colon == std::string::npos || colon == 0) return "expected 'Name: value', got '" + h + "'";
-  for (std::size_t i = 0; i < colon; ++i) {
-    unsigned char c = static_cast<unsigned char>(h[i]);
-    bool token =
-        (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-        std::string_view("!#$%&'*+-.^_`|~").find(static_cast<char>(c)) != std::string_view::npos;
-    if (!token) return "invalid header name in '" + h + "'";
-  }
-  if (h.find_first_of("\r\n", colon) != std::string::npos) return "line break in header value";
-  return {};
-}
 
 std::string check_path(std::string const& p) {
   if (p.empty() || p[0] != '/') return "the path must start with '/'";
@@ -40,21 +26,9 @@ std::string check_path(std::string const& p) {
 
 }  // namespace
 
-// A number of seconds, more than 0 (or at least 0 when zero_allowed), at most a day: bounded so
-// that no value overflows when it becomes a timer's duration.
-CLI::Validator seconds(bool zero_allowed) {
-  return CLI::Validator(
-      [zero_allowed](std::string const& text) -> std::string {
-        char* end = nullptr;
-        double const v = std::strtod(text.c_str(), &end);
-        bool const number = !text.empty() && end == text.c_str() + text.size() && std::isfinite(v);
-        if (number && v <= 86400.0 && (zero_allowed ? v >= 0.0 : v > 0.0)) return {};
-        return std::string("expected a number of seconds ") +
-               (zero_allowed ? "from 0 to 86400" : "above 0 and at most 86400") +
-               " (e.g. 0.5), got '" + text + "'";
-      },
-      "");
-}
+// Durations are bounded (a day) so that no value overflows when it becomes a timer's duration.
+constexpr double max_seconds = 86400.0;
+CLI::Validator seconds(bool zero_allowed) { return tools::seconds_up_to(max_seconds, zero_allowed); }
 
 void add_serve_options(CLI::App& app, options& o) {
   app.set_version_flag("--version", std::string("sse-serve ") + SSE_VERSION_STRING);
@@ -62,7 +36,8 @@ void add_serve_options(CLI::App& app, options& o) {
 
   app.add_option("--host", o.host, "Address to listen on (IPv4 or IPv6)")->capture_default_str();
   app.add_option("-p,--port", o.port, "Port to listen on; 0 picks a free port")
-      ->capture_default_str();
+      ->capture_default_str()
+      ->transform(tools::whole_number());
   app.add_option("--path", o.path, "URL path of the event stream")
       ->capture_default_str()
       ->check(CLI::Validator(check_path, ""));
@@ -106,17 +81,21 @@ void add_serve_options(CLI::App& app, options& o) {
       ->option_text("BYTES (default: 1M)");
 
   app.add_option("--history", o.history, "Events kept for clients that resume with Last-Event-ID")
-      ->capture_default_str();
+      ->capture_default_str()
+      ->transform(tools::whole_number());
   app.add_option("--history-bytes", o.history_bytes,
                  "Bytes of events kept in the history (K, M, G)")
       ->transform(CLI::AsSizeValue(false))
       ->option_text("BYTES (default: 16M)");
   app.add_option("--backlog", o.backlog,
                  "Events from the history a new client (without Last-Event-ID) gets first")
-      ->capture_default_str();
+      ->capture_default_str()
+      ->transform(tools::whole_number());
   app.add_option_function<std::uint64_t>(
       "--retry", [&o](std::uint64_t const& ms) { o.retry = ms; },
-      "Send 'retry: MS' (reconnection delay) at the start of each stream");
+      "Send 'retry: MS' (reconnection delay) at the start of each stream")
+      ->transform(tools::whole_number())
+      ->option_text("MS");
   app.add_option("--ping", o.ping, "Seconds between keep-alive comments; 0 turns them off")
       ->capture_default_str()
       ->check(seconds(true));
@@ -124,12 +103,13 @@ void add_serve_options(CLI::App& app, options& o) {
   app.add_option_function<std::string>(
       "--cors", [&o](std::string const& origin) { o.cors = origin; },
       "Allow cross-origin requests from ORIGIN (or *); answers preflights");
-  app.add_option("--header", o.headers, "Add a response header 'Name: value' (repeatable)")
-      ->check(CLI::Validator(check_header, ""))
-      ->option_text("'NAME: VALUE' ...");
+  app.add_option("--header", o.headers, "Add a response header 'Name: value' (repeatable, one per --header)")
+      ->check(CLI::Validator(tools::check_header, ""))
+      ->option_text("'NAME: VALUE'");
   app.add_option("--max-clients", o.max_clients,
                  "Most concurrent streams; more are turned away (0: no limit)")
-      ->capture_default_str();
+      ->capture_default_str()
+      ->transform(tools::whole_number());
   app.add_option("--client-buffer", o.client_buffer,
                  "Bytes a slow client may fall behind before it is disconnected (K, M suffixes)")
       ->transform(CLI::AsSizeValue(false))
@@ -147,6 +127,24 @@ void add_serve_options(CLI::App& app, options& o) {
       ->check(seconds(false));
 
   app.add_flag("--metrics", o.metrics, "Serve Prometheus metrics at GET /metrics");
+  app.add_option_function<std::string>(
+         "--publish-token-file", [&o](std::string const& f) { o.publish_token_file = f; },
+         "Enable POST /events[/TOPIC] for the tokens in FILE (or set SSE_PUBLISH_TOKEN)")
+      ->option_text("FILE");
+  app.add_option("--max-publish", o.max_publish, "Largest publish request body (K, M suffixes)")
+      ->transform(CLI::AsSizeValue(false))
+      ->option_text("BYTES (default: 1M)");
+  app.add_option_function<std::string>(
+         "--token-file", [&o](std::string const& f) { o.token_file = f; },
+         "Subscribers must present one of the tokens in FILE (reloaded on SIGHUP)")
+      ->option_text("FILE");
+  app.add_option_function<std::string>(
+         "--jwt-secret-file", [&o](std::string const& f) { o.jwt_secret_file = f; },
+         "Accept HS256 JWTs signed with the secret in FILE (topics and publish claims)")
+      ->option_text("FILE");
+  app.add_option("--token-cookie", o.token_cookie, "Cookie a subscriber's token may come in")
+      ->capture_default_str()
+      ->option_text("NAME");
   app.add_flag("--exit-on-eof", o.exit_on_eof,
                "At the end of stdin, deliver everything, end the streams and exit")
       ->excludes(no_stdin);
@@ -159,6 +157,7 @@ void add_serve_options(CLI::App& app, options& o) {
       ->excludes(quiet);
 
   app.footer(serve_examples());
+  tools::one_value_per_occurrence(app);
 }
 
 char const* serve_examples() {

@@ -44,6 +44,13 @@ struct options {
   double request_timeout = 10.0;  // seconds a client has to send a whole request head
 
   bool metrics = false;  // GET /metrics
+
+  // Publishing over HTTP and tokens (see auth/access.hpp).
+  std::optional<std::string> publish_token_file;
+  std::size_t max_publish = std::size_t{1} << 20;
+  std::optional<std::string> token_file;
+  std::optional<std::string> jwt_secret_file;
+  std::string token_cookie = "sse_token";
   bool exit_on_eof = false;
   double shutdown_grace = 3.0;  // seconds slow clients get to take their last bytes at the end
   bool quiet = false;

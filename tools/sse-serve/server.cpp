@@ -8,10 +8,12 @@
 #include <boost/asio/post.hpp>
 #include <cmath>
 #include <csignal>
+#include <cstdlib>
 #include <fstream>
 #include <limits>
 
 #include "common/diagnostics.hpp"
+#include "common/signals.hpp"
 #include "exit_status.hpp"
 #include "page/page.hpp"
 #include "sources/counter_source.hpp"
@@ -46,6 +48,8 @@ http_config http_config_of(options const& o) {
   c.backlog = o.backlog;
   c.request_timeout = o.request_timeout;
   c.metrics = o.metrics;
+  c.max_publish = o.max_publish;
+  c.token_cookie = o.token_cookie;
   c.verbose = o.verbose;
   c.quiet = o.quiet;
   return c;
@@ -75,6 +79,25 @@ hub_config hub_config_of(options const& o, clock_duration period) {
   return c;
 }
 
+// The policy the options ask for; when a file cannot be used, ok is false, report says why, and
+// the policy returned requires nothing (the server then does not start).
+access_policy access_of(options const& o, access_report& report, bool& ok) {
+  access_config c;
+  c.token_file = o.token_file;
+  c.jwt_secret_file = o.jwt_secret_file;
+  c.publish_token_file = o.publish_token_file;
+  // The publish token comes from the environment, never the command line (ps shows that).
+  if (char const* token = std::getenv("SSE_PUBLISH_TOKEN"); token != nullptr)
+    c.publish_token = token;
+  std::optional<access_policy> policy = access_policy::load(c, report);
+  ok = policy.has_value();
+  if (!policy) {
+    access_report ignored;
+    policy = access_policy::load(access_config{}, ignored);
+  }
+  return std::move(*policy);
+}
+
 input_config input_config_of(options const& o) {
   input_config c;
   c.format = o.format;
@@ -92,9 +115,11 @@ server::server(options const& opts)
       history_(opts.history, opts.history_bytes),
       hub_(history_, hub_config_of(opts, tick_period_of(opts)),
            [this](std::function<void()> f) { asio::post(ioc_, std::move(f)); }),
-      ctx_(hub_, http_, render_page(opts.path)),
+      access_(access_of(opts, access_report_, access_ok_)),
+      ctx_(hub_, http_, render_page(opts.path), access_),
       listener_(ioc_, ctx_),
       signals_(ioc_, SIGINT, SIGTERM),
+      hangup_(ioc_, SIGHUP),
       tick_timer_(ioc_),
       grace_timer_(ioc_),
       tick_period_(tick_period_of(opts)) {}
@@ -130,6 +155,12 @@ int server::run() {
   }
   raise_open_file_limit();
 
+  for (std::string const& w : access_report_.warnings) tools::warning(w);
+  if (!access_ok_) {
+    for (std::string const& e : access_report_.errors) tools::error(e);
+    return static_cast<int>(exit_status::failure);
+  }
+
   if (std::string problem = listener_.open(opts_.host, opts_.port); !problem.empty()) {
     tools::error(problem);
     return static_cast<int>(exit_status::failure);
@@ -142,6 +173,7 @@ int server::run() {
   }
 
   wait_signal();
+  wait_hangup();
   schedule_tick();
   if (source_) source_->start([this] { on_input_end(); });
   listener_.start();
@@ -149,6 +181,16 @@ int server::run() {
 
   ioc_.run();
 
+  if (opts_.verbose) {
+    hub_counters const& c = hub_.counters();
+    std::uint64_t published = 0;
+    for (std::uint64_t n : c.published) published += n;
+    tools::info("served " + std::to_string(c.streams_opened) + " streams; published " +
+                std::to_string(published) + " events; delivered " +
+                std::to_string(c.events_delivered) + " events (" +
+                std::to_string(c.bytes_delivered) + " bytes); dropped " +
+                std::to_string(c.evicted_behind + c.evicted_stalled) + " slow clients");
+  }
   if (caught_signal_ != 0) return 128 + caught_signal_;
   return static_cast<int>(exit_status::ok);
 }
@@ -167,6 +209,27 @@ void server::on_signal(error_code ec, int signal_number) {
   }
   shutdown(stopping::shutdown);
   wait_signal();
+}
+
+void server::wait_hangup() {
+  hangup_.async_wait([this](error_code ec, int) {
+    if (ec) return;
+    on_hangup();
+    wait_hangup();
+  });
+}
+
+void server::on_hangup() {
+  // Streams already open are not affected; a file that fails keeps its previous tokens.
+  access_report report = access_.reload();
+  for (std::string const& e : report.errors)
+    tools::warning(e + "; keeping the tokens loaded before");
+  for (std::string const& w : report.warnings) tools::warning(w);
+  if (opts_.verbose) {
+    tools::info("SIGHUP: reloaded " + std::to_string(access_.subscriber_tokens()) +
+                " subscriber tokens and " + std::to_string(access_.publish_tokens()) +
+                " publish tokens");
+  }
 }
 
 void server::schedule_tick() {
@@ -216,13 +279,10 @@ int run(options const& opts) {
   {
     server s(opts);
     status = s.run();
-    if (status > 128) signal_number = status - 128;
+    if (status > tools::exit_signal(0)) signal_number = status - tools::exit_signal(0);
   }
-  if (signal_number != 0) {
-    // Let the shell see how we ended (130 for Ctrl-C), as tools do after cleaning up.
-    std::signal(signal_number, SIG_DFL);
-    std::raise(signal_number);
-  }
+  // Let the shell see how we ended (130 for Ctrl-C), as tools do after cleaning up.
+  if (signal_number != 0) tools::reraise(signal_number);
   return status;
 }
 

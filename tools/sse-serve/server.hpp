@@ -1,6 +1,7 @@
-// One server's life: it wires the hub, the history, the listener and the source together, and owns
-// what happens over time: signals, the keep-alive and stall timer, the end of input, and shutdown
-// (end every stream, wait for them to flush or for the grace period, stop).
+// One server's life: it wires the hub, the history, the access policy, the listener and the source
+// together, and owns what happens over time: signals (SIGHUP reloads tokens), the keep-alive and
+// stall timer, the end of input, and shutdown (end every stream, wait for them to flush or for the
+// grace period, stop).
 #ifndef SSE_SERVE_SERVER_HPP
 #define SSE_SERVE_SERVER_HPP
 
@@ -10,6 +11,7 @@
 #include <chrono>
 #include <memory>
 
+#include "auth/access.hpp"
 #include "hub/event_hub.hpp"
 #include "hub/history.hpp"
 #include "net/http_config.hpp"
@@ -35,6 +37,8 @@ class server {
   void raise_open_file_limit();
   void wait_signal();
   void on_signal(boost::system::error_code ec, int signal_number);
+  void wait_hangup();
+  void on_hangup();
   void schedule_tick();
   void on_tick(boost::system::error_code ec);
   void on_input_end();
@@ -46,10 +50,14 @@ class server {
   http_config http_;
   ring_history history_;
   event_hub hub_;
+  access_report access_report_;  // what loading the token files said, reported by run()
+  bool access_ok_ = false;
+  access_policy access_;
   stream_context ctx_;
   listener listener_;
   std::unique_ptr<event_source> source_;
   boost::asio::signal_set signals_;
+  boost::asio::signal_set hangup_;  // SIGHUP: reload the token files
   boost::asio::steady_timer tick_timer_;
   boost::asio::steady_timer grace_timer_;
   std::chrono::steady_clock::duration tick_period_{};

@@ -4,11 +4,13 @@
 
 #include <cstddef>
 #include <cstdint>
-#include <string>
-#include <string_view>
-
 #include <sse/event.hpp>
 #include <sse/export.hpp>
+#include <string>
+#include <string_view>
+// For compatibility only: is_valid_utf8 and append_utf8_repaired were declared here before they
+// moved to their own header. New code includes <sse/utf8.hpp> itself.
+#include <sse/utf8.hpp>
 
 namespace sse {
 
@@ -31,8 +33,9 @@ SSE_EXPORT encode_error validate(event const& ev) noexcept;
 SSE_EXPORT std::size_t encoded_size(event const& ev) noexcept;
 
 // Appends ev to out as "event:", "id:", "retry:" and one "data:" line per line of ev.data (split at
-// CRLF, LF and lone CR, which a parser joins again with LF), then the blank line that dispatches it. Returns the error and appends
-// nothing when validate(ev) fails. Never allocates when out has encoded_size(ev) spare capacity.
+// CRLF, LF and lone CR, which a parser joins again with LF), then the blank line that dispatches
+// it. Returns the error and appends nothing when validate(ev) fails. Never allocates when out has
+// encoded_size(ev) spare capacity.
 SSE_EXPORT encode_error encode(std::string& out, event const& ev);
 
 // Appends a comment (":text" lines; a multi-line text becomes several comment lines).
@@ -40,13 +43,6 @@ SSE_EXPORT void encode_comment(std::string& out, std::string_view text);
 
 // Appends a lone "retry: MS" line followed by a blank line (no event is dispatched).
 SSE_EXPORT void encode_retry(std::string& out, std::uint64_t milliseconds);
-
-// True when bytes are valid UTF-8 (as the WHATWG decoder defines it; a BOM counts as a character).
-SSE_EXPORT bool is_valid_utf8(std::string_view bytes) noexcept;
-
-// Appends bytes to out with every invalid UTF-8 sequence replaced by U+FFFD exactly as the WHATWG
-// "UTF-8 decode" does (one U+FFFD per maximal invalid subpart).
-SSE_EXPORT void append_utf8_repaired(std::string& out, std::string_view bytes);
 
 }  // namespace sse
 

@@ -5,12 +5,12 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <memory>
+#include <sse/event.hpp>
+#include <sse/export.hpp>
 #include <string>
 #include <string_view>
 #include <vector>
-
-#include <sse/event.hpp>
-#include <sse/export.hpp>
 
 namespace sse {
 
@@ -45,9 +45,17 @@ struct parser_options {
   bool comments = false;
 };
 
+// Not copyable (it stands for one position in one stream); movable. A moved-from parser may only be
+// destroyed or assigned to. Its state lives behind a pointer (struct impl, in parser.cpp), so the
+// fields can change without changing this class's size or layout: see the ABI policy in README.md.
 class SSE_EXPORT parser {
  public:
   explicit parser(handler& h, parser_options const& options = {});
+  ~parser();
+  parser(parser&& other) noexcept;
+  parser& operator=(parser&& other) noexcept;
+  parser(parser const&) = delete;
+  parser& operator=(parser const&) = delete;
 
   // Parses the next chunk of the stream. Returns the number of bytes consumed: all of them, unless
   // the handler returned action::stop (then the position just after the line that dispatched the
@@ -66,63 +74,20 @@ class SSE_EXPORT parser {
   // The event source's last event ID: the latest "id" field without a NUL, taken over at each blank
   // line (even one that dispatches nothing). An "id" in an event cut off by the end of the stream
   // does not count, as in browsers: it is what EventSource sends as Last-Event-ID on reconnect.
-  std::string_view last_event_id() const noexcept { return last_event_id_; }
-  void set_last_event_id(std::string_view id) {
-    last_event_id_.assign(id);
-    id_buffer_.assign(id);
-  }
+  std::string_view last_event_id() const noexcept;
+  // Replaces the last event ID (and the pending ID buffer), e.g. with the Last-Event-ID a client
+  // resumes from. The next event's own_id is false unless the stream gives it an "id" field.
+  void set_last_event_id(std::string_view id);
 
-  parse_error error() const noexcept { return error_; }
+  parse_error error() const noexcept;
   // Stream offset (bytes since construction or reset()) of the line that caused the error.
-  std::uint64_t error_offset() const noexcept { return error_offset_; }
+  std::uint64_t error_offset() const noexcept;
   // Bytes consumed since construction or the last reset() / finish().
-  std::uint64_t offset() const noexcept { return offset_; }
+  std::uint64_t offset() const noexcept;
 
  private:
-  enum class storage : unsigned char { chunk, held, transient };
-
-  // A non-empty line; false on error.
-  bool process_line(char const* line, std::size_t size, bool non_ascii, storage where);
-  char const* after_line_end(char const* eol, char const* end) noexcept;
-  action dispatch();
-  action emit(std::string_view data);
-  bool add_data(std::string_view value, storage where);  // false: the event would be too large
-  std::string_view decode(std::string_view value, bool non_ascii, storage& where);
-  bool buffer_partial(char const* p, std::size_t n, bool non_ascii, std::uint64_t at);
-  void fail(parse_error e, std::uint64_t at);
-  void spill_chunk_views();
-
-  handler* handler_;
-  parser_options options_;
-
-  std::string line_;      // a partial line carried across chunks (raw bytes)
-  std::string held_;      // a completed partial line whose data value is still viewed (see data_)
-  std::string data_;      // storage for the data buffer once it is copied (see data_view_)
-  std::string type_;      // storage for the event type buffer once it is copied
-  std::string id_buffer_;      // the last event ID buffer
-  std::string last_event_id_;  // the event source's last event ID string
-  std::string scratch_;   // a value repaired for invalid UTF-8
-
-  // The data buffer (lines joined with LF, no trailing LF) and the event type buffer. The first data
-  // line of an event is only viewed where it lies (the caller's chunk or held_) and copied into
-  // data_ when a second data line comes or the chunk ends; so is a type inside the current chunk.
-  std::string_view data_view_;
-  std::string_view type_view_;
-  storage data_where_ = storage::transient;  // where data_view_ points: chunk, held_, or data_
-  bool type_in_chunk_ = false;
-  bool has_data_ = false;    // a data field was seen since the last blank line
-  bool id_changed_ = false;  // id_buffer_ differs from last_event_id_
-  bool line_non_ascii_ = false;  // line_ holds a byte >= 0x80
-
-  bool skip_lf_ = false;     // the previous chunk ended with CR: a leading LF completes that line end
-  unsigned char bom_seen_ = 0;   // bytes of a leading BOM matched so far
-  bool bom_done_ = false;
-  parse_error error_ = parse_error::none;
-  std::uint64_t error_offset_ = 0;
-  std::uint64_t offset_ = 0;       // stream bytes consumed before the current feed() call
-  char const* chunk_begin_ = nullptr;  // the chunk feed() is working on
-  std::uint64_t line_start_ = 0;   // stream offset where line_ began
-  std::uint64_t block_start_ = 0;  // stream offset just after the latest blank line
+  struct impl;
+  std::unique_ptr<impl> impl_;
 };
 
 // Parses a whole stream (feed + finish) and returns its events. For tests and simple users.

@@ -396,6 +396,23 @@ TEST(listen_e2e, headers_method_and_body_reach_the_server) {
   EXPECT_EQ(requests[0].header("User-Agent"), "tester/1");
 }
 
+// Issue 10: a repeatable option right before the URL took the URL as a second value.
+TEST(listen_e2e, a_repeatable_option_right_before_the_url_takes_one_value) {
+  scripted_server server({response::events("event: update\ndata: u\n\ndata: m\n\n")});
+  auto r = listen({"--no-reconnect", "-H", "Authorization: Bearer x", server.url()});
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.out, "[update] u\nm\n");
+  auto requests = server.requests();
+  ASSERT_EQ(requests.size(), 1u);
+  EXPECT_EQ(requests[0].header("Authorization"), "Bearer x");
+
+  for (std::string option : {"-e", "--event"}) {
+    auto filtered = listen({"--no-reconnect", option, "update", server.url()});
+    EXPECT_EQ(filtered.exit_code, 0) << option << ": " << filtered.err;
+    EXPECT_EQ(filtered.out, "[update] u\n") << option;
+  }
+}
+
 TEST(listen_e2e, default_user_agent_names_the_tool_and_version) {
   scripted_server server({response::events("data: a\n\n")});
   auto r = listen({"--no-reconnect", server.url()});

@@ -103,7 +103,8 @@ TEST(stream_consumer, the_event_size_limit_is_reported) {
   stream_consumer c(o, false, out.writer());
   EXPECT_EQ(c.feed("data: ok\n\ndata: " + std::string(200, 'x')), consume_state::too_large);
   EXPECT_EQ(out.messages(), std::vector<std::string>{"ok\n"});
-  EXPECT_NE(c.error_message().find("--max-event-size (100 bytes)"), std::string::npos) << c.error_message();
+  EXPECT_NE(c.error_message().find("--max-event-size (100 bytes)"), std::string::npos)
+      << c.error_message();
 }
 
 TEST(stream_consumer, a_closed_reader_is_output_closed) {
@@ -127,7 +128,7 @@ TEST(stream_consumer, end_of_stream_discards_the_partial_event_and_keeps_the_las
   stream_consumer c(with(output_format::text), false, out.writer());
   c.feed("id: 3\ndata: a\n\nid: 4\ndata: cut");
   EXPECT_EQ(c.end_of_stream(), 15u);  // "id: 4\n" and "data: cut"
-  EXPECT_EQ(c.parser().last_event_id(), "3");
+  EXPECT_EQ(c.last_event_id(), "3");
   c.feed("data: b\n\n");
   EXPECT_EQ(out.messages(), (std::vector<std::string>{"[#3] a\n", "[#3] b\n"}));
 }

@@ -5,10 +5,12 @@
 #include <gtest/gtest.h>
 
 #include <CLI/CLI.hpp>
+#include <fstream>
 #include <string>
 #include <vector>
 
 #include "common/cli.hpp"
+#include "exit_status.hpp"
 
 namespace sse::serve {
 namespace {
@@ -144,9 +146,12 @@ TEST(ServeOptions, EveryDocumentedErrorIsAUsageError) {
       {{"--shutdown-grace", "-1"}, "--shutdown-grace"},
       {{"--header", "no colon"}, "Name: value"},
       {{"--header", "bad name: x"}, "header"},
-      {{"--header", ": x"}, "Name: value"},
+      {{"--header", ": x"}, "the header name is empty"},
       {{"-p", "70000"}, "--port"},
       {{"-p", "http"}, "--port"},
+      {{"--history", "-1"}, "whole number"},
+      {{"--max-clients", "1e3"}, "whole number"},
+      {{"--retry", "99999999999999999999"}, "too large"},
       {{"-q", "-v"}, "excludes"},
       {{"--no-such-option"}, "--no-such-option"},
       {{"stray"}, "stray"},
@@ -158,6 +163,25 @@ TEST(ServeOptions, EveryDocumentedErrorIsAUsageError) {
     EXPECT_EQ(p.status, tools::exit_usage) << shown;
     EXPECT_NE(p.message.find(c.says), std::string::npos) << shown << "-> " << p.message;
   }
+}
+
+// The man page's EXIT STATUS lists exactly the enum's statuses (and 128+N for signals).
+TEST(ServeOptions, TheManPageListsEveryExitStatus) {
+  std::ifstream in(SSE_SERVE_MAN_PAGE);
+  ASSERT_TRUE(in) << SSE_SERVE_MAN_PAGE;
+  std::vector<std::string> items;
+  bool inside = false;
+  for (std::string line; std::getline(in, line);) {
+    if (line.rfind("# ", 0) == 0) inside = line == "# EXIT STATUS";
+    // An item is a line of its own in bold, without spaces: "*2*", "*128+*_N_".
+    if (inside && line.size() > 2 && line.front() == '*' && line.find(' ') == std::string::npos) {
+      items.push_back(line);
+    }
+  }
+  std::vector<std::string> expected;
+  for (exit_status s : all_exit_statuses) expected.push_back("*" + std::to_string(static_cast<int>(s)) + "*");
+  expected.push_back("*128+*_N_");
+  EXPECT_EQ(items, expected);
 }
 
 }  // namespace

@@ -6,6 +6,8 @@
 #include <sse/encoder.hpp>
 #include <utility>
 
+#include "backplane/backplane.hpp"
+
 namespace sse::serve {
 namespace {
 
@@ -46,7 +48,7 @@ std::string topic_problem(std::string_view name) {
 // --- subscriber ---
 
 bool subscriber::has_pending() const noexcept {
-  if (hub_ == nullptr) return false;
+  if (hub_ == nullptr || fetching_) return false;
   if (own_next_ < own_.size()) return true;
   for (std::uint64_t i = cursor_; i < hub_->log_end(); ++i) {
     if (hub_->matches(*this, hub_->log_[static_cast<std::size_t>(i - hub_->log_first_)]))
@@ -151,26 +153,10 @@ sse::encode_error event_hub::publish(source_event const& ev, event_source_kind s
   if (ended_) return sse::encode_error::none;
   std::uint64_t seq = seq_ + 1;
   std::string id = ev.id ? *ev.id : std::to_string(seq);
-  sse::event out;
-  out.data = ev.data;
-  out.type = ev.type == "message" ? std::string_view() : std::string_view(ev.type);
-  // Encoded before announcing, so that an event the wire cannot carry announces nothing.
-  out.id = std::string_view(id);
-  out.retry = ev.retry;
-  scratch_.clear();
-  if (sse::encode_error e = sse::encode(scratch_, out); e != sse::encode_error::none) return e;
-
-  if (!out.type.empty()) announce(ev.type);
   held_event held;
-  held.data = make_frame(scratch_);
-  if (!ev.topic.empty()) {
-    held.topic = intern(ev.topic);
-    topics_[held.topic].published = true;
-    sse::event hint;
-    hint.type = topic_event_type;
-    hint.data = ev.topic;
-    held.hint = encoded(hint);
-  }
+  if (sse::encode_error e = encode_event(ev, id, held); e != sse::encode_error::none) return e;
+  if (!ev.type.empty() && ev.type != "message") announce(ev.type);
+  if (!ev.topic.empty()) topics_[held.topic].published = true;
   seq_ = seq;
   if (ev.id) auto_ids_only_ = false;
   if (ev.retry) retry_ = ev.retry;
@@ -179,6 +165,52 @@ sse::encode_error event_hub::publish(source_event const& ev, event_source_kind s
   history_.append(seq, std::move(id), held);
   append(std::move(held), entry_kind::event);
   return sse::encode_error::none;
+}
+
+sse::encode_error event_hub::encode_event(source_event const& ev, std::string const& id,
+                                          held_event& held) {
+  sse::event out;
+  out.data = ev.data;
+  out.type = ev.type == "message" ? std::string_view() : std::string_view(ev.type);
+  out.id = std::string_view(id);
+  out.retry = ev.retry;
+  scratch_.clear();
+  if (sse::encode_error e = sse::encode(scratch_, out); e != sse::encode_error::none) return e;
+  held.data = make_frame(scratch_);
+  if (!ev.topic.empty()) {
+    held.topic = intern(ev.topic);
+    sse::event hint;
+    hint.type = topic_event_type;
+    hint.data = ev.topic;
+    held.hint = encoded(hint);
+  }
+  return sse::encode_error::none;
+}
+
+void event_hub::publish_batch(std::vector<source_event> events, event_source_kind source,
+                              batch_done done) {
+  if (ended_) {
+    done(std::nullopt, "the server is stopping");
+    return;
+  }
+  std::vector<std::string> ids;
+  ids.reserve(events.size());
+  for (source_event const& ev : events) {
+    publish(ev, source);  // checked by the caller: cannot fail
+    ids.push_back(last_id_);
+  }
+  flush();
+  done(std::move(ids), {});
+}
+
+void event_hub::reset_all(std::string_view reason) {
+  if (ended_) return;
+  std::string text = json_text({{"reason", reason}});
+  sse::event ev;
+  ev.type = reset_event_type;
+  ev.data = text;
+  append(held_event{encoded(ev), {}, no_topic}, entry_kind::control);
+  flush();
 }
 
 void event_hub::publish_retry(std::uint64_t milliseconds) {
@@ -357,6 +389,10 @@ attach_result event_hub::attach(std::shared_ptr<subscriber> const& s,
     if (auto events = history_.after(*last_event_id)) {
       keep(*events);
       result = attach_result::replayed;
+    } else if (backplane_ != nullptr && backplane_->is_store_id(*last_event_id)) {
+      // Older than this replica's cache, perhaps not older than the shared store's.
+      sub.fetching_ = true;
+      result = attach_result::fetching;
     } else {
       // The id is gone (or was never ours): say so, then send everything still held, so the
       // reset's count is exactly what was lost and the newest events show at once.
@@ -383,7 +419,78 @@ attach_result event_hub::attach(std::shared_ptr<subscriber> const& s,
   ++counters_.streams_opened;
   sub.hub_index_ = subscribers_.size();
   subscribers_.push_back(s);
+  if (result == attach_result::fetching) fetch(s, std::string(*last_event_id));
   return result;
+}
+
+held_event event_hub::hold(stored_event const& e) {
+  held_event held;
+  if (e.retry_only) {
+    scratch_.clear();
+    sse::encode_retry(scratch_, e.event.retry.value_or(0));
+    held.data = make_frame(scratch_);
+    return held;
+  }
+  encode_event(e.event, e.id, held);  // read back from the store: it was checked when published
+  if (held.topic != no_topic) topics_[held.topic].published = true;
+  return held;
+}
+
+void event_hub::fetch(std::shared_ptr<subscriber> const& s, std::string const& after) {
+  std::string key = after + "|" + last_id_;
+  auto [it, first] = fetching_.try_emplace(key);
+  it->second.push_back(s);
+  if (!first) return;  // the same range is on its way: one request serves every client asking
+  backplane_->read_range(after, last_id_,
+                         [this, key](range_status status, std::vector<stored_event> const& events) {
+                           fetched(key, status, events);
+                         });
+}
+
+void event_hub::fetched(std::string const& key, range_status status,
+                        std::vector<stored_event> const& events) {
+  auto it = fetching_.find(key);
+  if (it == fetching_.end()) return;
+  std::vector<std::weak_ptr<subscriber>> waiting = std::move(it->second);
+  fetching_.erase(it);
+  std::vector<held_event> replay;
+  replay.reserve(events.size());
+  for (stored_event const& e : events) replay.push_back(hold(e));  // encoded once for all of them
+  frame reset;
+  if (status == range_status::trimmed || status == range_status::unknown) {
+    std::string text =
+        json_text({{"reason", status == range_status::trimmed ? "expired" : "unknown"}});
+    sse::event ev;
+    ev.type = reset_event_type;
+    ev.data = text;
+    reset = encoded(ev);  // no id: a client that reconnects during the replay gets this again
+  }
+  for (auto const& weak : waiting) {
+    std::shared_ptr<subscriber> s = weak.lock();
+    if (!s || s->hub_ != this || !s->fetching_) continue;
+    if (status == range_status::unavailable) {
+      // Nothing to resume from now: close, and the client retries (with its id) later.
+      drop_at(s->hub_index_, "unavailable");
+      continue;
+    }
+    if (reset) {
+      ++counters_.resumed_reset;
+      s->own_.push_back(reset);
+    } else {
+      ++counters_.resumed_replayed;
+    }
+    for (std::size_t i = 0; i < replay.size(); ++i) {
+      held_event const& e = replay[i];
+      bool const control = events[i].retry_only;  // a retry goes to everyone
+      if (!control && !s->topics_.empty() && !s->follows(e.topic)) continue;
+      if (s->announce_types && e.hint) s->own_.push_back(e.hint);
+      s->own_.push_back(e.data);
+      if (!control) ++counters_.events_delivered;
+    }
+    s->fetching_ = false;
+    remove_waiting(*s);
+    s->wake();
+  }
 }
 
 frame event_hub::reset_frame(std::string_view last_event_id,
@@ -424,7 +531,7 @@ void event_hub::drop_at(std::size_t index, std::string_view why) {
   remove_at(index);
   if (why == "stalled") {
     ++counters_.evicted_stalled;
-  } else {
+  } else if (why == "behind") {
     ++counters_.evicted_behind;
   }
   s->drop(why);

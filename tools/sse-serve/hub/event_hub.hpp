@@ -22,6 +22,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "hub/event_sink.hpp"
 #include "hub/frame.hpp"
 #include "hub/history.hpp"
 #include "hub/hub_counters.hpp"
@@ -67,6 +68,9 @@ struct hub_config {
 };
 
 class event_hub;
+class backplane;
+enum class range_status;
+struct stored_event;
 
 // One client of the hub: a cursor into the hub's log plus frames of its own (a replay, a reset,
 // keep-alives), which go first. The transport (an HTTP/1.x socket, later an HTTP/2 stream) pulls
@@ -106,6 +110,9 @@ class subscriber {
 
  private:
   friend class event_hub;
+  class backplane;
+  enum class range_status;
+  struct stored_event;
   static constexpr std::size_t none = std::numeric_limits<std::size_t>::max();
 
   bool follows(topic_id t) const noexcept;
@@ -115,6 +122,7 @@ class subscriber {
   std::vector<topic_id> topics_;  // the topics followed; empty: every event
   std::vector<frame> own_;        // frames for this subscriber alone, sent before the log
   std::size_t own_next_ = 0;
+  bool fetching_ = false;    // its replay comes from the backplane: nothing to take until then
   bool hint_taken_ = false;  // the entry at cursor_ has had its sse-topic hint taken
   std::size_t hub_index_ = none;
   topic_id waiting_on_ =
@@ -127,9 +135,15 @@ class subscriber {
   std::uint64_t ping_jitter_ = 0;    // extra idle ticks before this subscriber's keep-alive
 };
 
-enum class attach_result { live, replayed, reset, ended };
+enum class attach_result {
+  live,      // no Last-Event-ID: live events only (or the backlog)
+  replayed,  // the events after its id, from the history
+  reset,     // its id is gone: the reset event, then what is held
+  fetching,  // its id is older than this replica's cache: the replay comes from the backplane
+  ended,     // the hub has ended: no stream
+};
 
-class event_hub {
+class event_hub final : public event_sink {
  public:
   // Runs a function later, outside the current call stack (the server posts it to its io_context).
   using scheduler = std::function<void(std::function<void()>)>;
@@ -140,12 +154,14 @@ class event_hub {
   // kept). ev.topic must be empty or pass topic_problem(). Call flush() after a batch of
   // publishes to wake the clients.
   sse::encode_error publish(source_event const& ev,
-                            event_source_kind source = event_source_kind::input);
+                            event_source_kind source = event_source_kind::input) override;
   // A retry field for every client now and at the start of every later stream.
-  void publish_retry(std::uint64_t milliseconds);
+  void publish_retry(std::uint64_t milliseconds) override;
   // Wakes the clients waiting for the entries published since the last flush, and keeps the log
   // within its bounds (dropping clients too far behind, or throttling the sources).
-  void flush();
+  void flush() override;
+  void publish_batch(std::vector<source_event> events, event_source_kind source,
+                     batch_done done) override;
   // The server's timer: keep-alive comments for idle clients, drops stalled ones.
   void tick();
 
@@ -165,8 +181,18 @@ class event_hub {
 
   // With backpressure: whether sources must wait (the slowest client is too far behind), and a
   // callback run (through the scheduler) once when they may go on.
-  bool throttled() const noexcept { return throttled_; }
-  void when_unthrottled(std::function<void()> f);
+  bool throttled() const noexcept override { return throttled_; }
+  void when_unthrottled(std::function<void()> f) override;
+
+  // With --redis: ids the history does not hold are asked of the backplane (one request serves
+  // every client that resumes from the same id at once).
+  void set_backplane(backplane* b) noexcept { backplane_ = b; }
+  // The shared store lost events this replica's clients were owed (it restarted empty): every
+  // client gets a reset event.
+  void reset_all(std::string_view reason);
+  // With --redis: where this replica starts reading the store, as if that id were its latest
+  // event, so a client already there is up to date and older ones are fetched up to it.
+  void start_at(std::string id) { last_id_ = std::move(id); }
 
   std::size_t clients() const noexcept { return subscribers_.size(); }
   std::uint64_t published() const noexcept { return seq_; }
@@ -222,6 +248,12 @@ class event_hub {
                     bool filtered) const;
   frame types_frame(std::vector<std::string> const& types) const;
   void announce(std::string const& type);
+  // Encodes ev with id into held (its frame, and the page's topic hint).
+  sse::encode_error encode_event(source_event const& ev, std::string const& id, held_event& held);
+  held_event hold(stored_event const& e);
+  void fetch(std::shared_ptr<subscriber> const& s, std::string const& after);
+  void fetched(std::string const& key, range_status status,
+               std::vector<stored_event> const& events);
 
   history& history_;
   hub_config config_;
@@ -256,6 +288,10 @@ class event_hub {
   std::size_t slowest_count_ = 0;  // subscribers whose cursor was slowest_ then
   std::vector<std::function<void()>> unthrottled_;
 
+  backplane* backplane_ = nullptr;
+  // Replays being fetched from the backplane, by "after|until": the clients waiting for each.
+  std::unordered_map<std::string, std::vector<std::weak_ptr<subscriber>>> fetching_;
+
   std::uint64_t tick_ = 0;
   frame ping_;
   std::minstd_rand jitter_;
@@ -273,7 +309,7 @@ inline bool subscriber::follows(topic_id t) const noexcept {
 
 template <typename Visit>
 void subscriber::take(Visit&& visit) {
-  if (hub_ == nullptr) return;
+  if (hub_ == nullptr || fetching_) return;
   event_hub& hub = *hub_;
   bool took = false;
   // Own frames taken by the previous call are released only now, so that what a caller took stays

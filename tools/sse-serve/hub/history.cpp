@@ -49,6 +49,10 @@ std::optional<std::vector<held_event>> ring_history::after(std::string_view id) 
   return std::nullopt;
 }
 
+bool ring_history::knows(std::string_view id) const {
+  return seq_of_.count(std::string(id)) != 0 || (evicted_id_ && *evicted_id_ == id);
+}
+
 std::vector<held_event> ring_history::last(std::size_t n) const {
   return from(entries_.size() > n ? entries_.size() - n : 0);
 }

@@ -32,6 +32,9 @@ class history {
   // The newest n events held (fewer when fewer are held), oldest first.
   virtual std::vector<held_event> last(std::size_t n) const = 0;
 
+  // Whether after(id) would answer (without building the answer).
+  virtual bool knows(std::string_view id) const = 0;
+
   // Sequence number of the oldest event held (0 when empty).
   virtual std::uint64_t oldest_seq() const = 0;
   // The id of the latest event that is no longer held (it precedes the oldest held), if any.
@@ -48,6 +51,7 @@ class ring_history final : public history {
   void append(std::uint64_t seq, std::string id, held_event ev) override;
   std::optional<std::vector<held_event>> after(std::string_view id) const override;
   std::vector<held_event> last(std::size_t n) const override;
+  bool knows(std::string_view id) const override;
   std::uint64_t oldest_seq() const override;
   std::optional<std::string> evicted_id() const override { return evicted_id_; }
   std::size_t size() const override { return entries_.size(); }

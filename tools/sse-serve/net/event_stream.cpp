@@ -31,7 +31,9 @@ std::string event_stream::turn_away(std::optional<std::uint64_t> retry) {
 void event_stream::drop(std::string_view why) {
   if (ctx_.config.verbose) {
     std::string detail = why == "stalled" ? "took nothing for the --stall-timeout"
-                                          : "more than --client-buffer behind";
+                         : why == "unavailable"
+                             ? "its replay needs Redis, which cannot be reached now"
+                             : "more than --client-buffer behind";
     tools::info("client " + peer_ + " dropped: " + detail);
   }
   close("dropped");

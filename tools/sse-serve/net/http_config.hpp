@@ -21,6 +21,7 @@ struct http_config {
   double request_timeout = 10.0;  // seconds for a whole request head
   bool metrics = false;           // serve GET /metrics
   std::size_t max_publish = std::size_t{1} << 20;  // bytes of one publish request's body
+  std::string token_cookie = "sse_token";          // the cookie a token may come in
   bool verbose = false;
   bool quiet = false;
 };

@@ -2,17 +2,21 @@
 
 #include <boost/asio/write.hpp>
 #include <boost/beast/core/bind_handler.hpp>
+#include <boost/beast/core/string.hpp>
 #include <boost/beast/http/error.hpp>
 #include <boost/beast/http/read.hpp>
 #include <boost/beast/http/write.hpp>
 #include <cctype>
 #include <chrono>
+#include <nlohmann/json.hpp>
 #include <utility>
 
+#include "auth/request_token.hpp"
 #include "common/diagnostics.hpp"
 #include "common/endpoint.hpp"
 #include "net/http1_stream.hpp"
 #include "net/url_query.hpp"
+#include "sources/http_publish.hpp"
 
 namespace sse::serve {
 
@@ -95,11 +99,55 @@ void http_session::read_request() {
   parser_->body_limit(max_request_body);
   stream_.expires_after(std::chrono::duration_cast<std::chrono::steady_clock::duration>(
       std::chrono::duration<double>(ctx_.config.request_timeout)));
+  http::async_read_header(stream_, buffer_, *parser_,
+                          beast::bind_front_handler(&http_session::on_header, shared_from_this()));
+}
+
+void http_session::on_header(error_code ec, std::size_t) {
+  if (ec) {
+    read_failed(ec);
+    return;
+  }
+  // A publish is checked before its body is read: a request that will be refused does not get to
+  // send (and make the server buffer) up to --max-publish bytes first.
+  auto const& req = parser_->get();
+  if (req.method() == http::verb::post && ctx_.access.publishing_enabled() &&
+      stream_target(sv(req.target()))) {
+    if (!admit_publish(req)) return;
+    if (auto expect = req.find(http::field::expect);
+        expect != req.end() && beast::iequals(expect->value(), "100-continue")) {
+      // curl waits a second for this before sending a body over 1 KiB.
+      static constexpr std::string_view go_on = "HTTP/1.1 100 Continue\r\n\r\n";
+      asio::async_write(stream_, asio::buffer(go_on.data(), go_on.size()),
+                        [self = shared_from_this()](error_code wec, std::size_t) {
+                          if (wec) {
+                            self->read_failed(wec);
+                            return;
+                          }
+                          self->read_body();
+                        });
+      return;
+    }
+  }
+  read_body();
+}
+
+void http_session::read_body() {
   http::async_read(stream_, buffer_, *parser_,
                    beast::bind_front_handler(&http_session::on_read, shared_from_this()));
 }
 
 void http_session::on_read(error_code ec, std::size_t) {
+  if (ec) {
+    read_failed(ec);
+    return;
+  }
+  request req = parser_->release();
+  parser_.reset();
+  handle(req);
+}
+
+void http_session::read_failed(error_code ec) {
   if (ec == http::error::end_of_stream || ec == beast::error::timeout ||
       ec == asio::error::operation_aborted || ec == asio::error::connection_reset ||
       ec == asio::error::eof) {
@@ -113,54 +161,179 @@ void http_session::on_read(error_code ec, std::size_t) {
     return;
   }
   if (ec == http::error::body_limit) {
-    respond(413, text_plain, "request body too large\n", false, false);
+    bool publishing =
+        parser_ && parser_->get().method() == http::verb::post && ctx_.access.publishing_enabled();
+    if (publishing) ++ctx_.counters.publish_requests[413];
+    respond(413, text_plain,
+            publishing ? "the body is larger than --max-publish (" +
+                             std::to_string(ctx_.config.max_publish) + " bytes)\n"
+                       : std::string("request body too large\n"),
+            false, false);
     return;
   }
-  if (ec) {
-    respond(400, text_plain, "bad request: " + ec.message() + "\n", false, false);
+  respond(400, text_plain, "bad request: " + ec.message() + "\n", false, false);
+}
+
+std::optional<http_session::stream_route> http_session::stream_target(
+    std::string_view target) const {
+  std::string const& base = ctx_.config.path;
+  stream_route r;
+  r.path = target.substr(0, target.find('?'));
+  r.query = r.path.size() < target.size() ? target.substr(r.path.size() + 1) : std::string_view();
+  // The stream is the path, or the path and a topic: /events/TOPIC is /events?topic=TOPIC.
+  r.topic_path = r.path.size() > base.size() && r.path.compare(0, base.size(), base) == 0 &&
+                 r.path[base.size()] == '/';
+  if (r.path != base && !r.topic_path) return std::nullopt;
+  return r;
+}
+
+std::vector<std::string> http_session::topics_of(stream_route const& r) const {
+  std::vector<std::string> topics;
+  if (r.topic_path)
+    topics.push_back(decode_path_segment(r.path.substr(ctx_.config.path.size() + 1)));
+  for (std::string& t : query_parameters(r.query, "topic")) topics.push_back(std::move(t));
+  return topics;
+}
+
+std::optional<std::string> http_session::token_of(request_header const& req,
+                                                  std::string_view query) const {
+  auto value = [&req](http::field f) {
+    auto it = req.find(f);
+    return it == req.end() ? std::string_view() : sv(it->value());
+  };
+  return presented_token(value(http::field::authorization), value(http::field::cookie),
+                         ctx_.config.token_cookie, query);
+}
+
+void http_session::refuse(access_decision const& d, bool keep_alive, bool publishing) {
+  if (publishing) ++ctx_.counters.publish_requests[static_cast<unsigned>(d.status())];
+  if (ctx_.config.verbose) tools::info("client " + peer_ + " refused: " + d.reason);
+  if (d.verdict == access_verdict::unauthorized) {
+    respond(401, text_plain, d.reason + "\n", false, keep_alive, {{"WWW-Authenticate", "Bearer"}});
+  } else {
+    respond(403, text_plain, d.reason + "\n", false, keep_alive);
+  }
+}
+
+bool http_session::admit_publish(request_header const& req) {
+  std::optional<stream_route> route = stream_target(sv(req.target()));
+  std::vector<std::string> topics = topics_of(*route);
+  std::string topic = topics.empty() ? std::string() : topics.front();
+  if (!topic.empty()) {
+    if (std::string problem = topic_problem(topic); !problem.empty()) {
+      ++ctx_.counters.publish_requests[400];
+      respond(400, text_plain, "bad topic: " + problem + "\n", false, false);
+      return false;
+    }
+  }
+  access_decision d = ctx_.access.check_publish(token_of(req, route->query), topic, unix_now());
+  if (!d.allowed()) {
+    refuse(d, false, true);
+    return false;
+  }
+  auto type = req.find(http::field::content_type);
+  if (type != req.end() && !publishable_type(sv(type->value()))) {
+    ++ctx_.counters.publish_requests[415];
+    respond(415, text_plain,
+            "Content-Type '" + std::string(sv(type->value())) +
+                "' is not one publish takes: text/plain, application/json or text/event-stream\n",
+            false, false, {{"Accept-Post", "text/plain, application/json, text/event-stream"}});
+    return false;
+  }
+  if (auto length = parser_->content_length(); length && *length > ctx_.config.max_publish) {
+    ++ctx_.counters.publish_requests[413];
+    respond(413, text_plain,
+            "the body is larger than --max-publish (" + std::to_string(ctx_.config.max_publish) +
+                " bytes)\n",
+            false, false);
+    return false;
+  }
+  parser_->body_limit(ctx_.config.max_publish);
+  return true;
+}
+
+void http_session::publish(request const& req, stream_route const& route) {
+  bool const keep_alive = req.keep_alive();
+  auto done = [this, keep_alive](unsigned status, std::string body,
+                                 std::string_view type = "text/plain; charset=utf-8",
+                                 header_list extra = {}) {
+    ++ctx_.counters.publish_requests[status];
+    respond(status, type, std::move(body), false, keep_alive && status < 500, extra);
+  };
+  if (ctx_.state != stopping::no || ctx_.hub.ended()) {
+    done(503, "the server is shutting down; publish elsewhere or later\n",
+         "text/plain; charset=utf-8", {{"Retry-After", "5"}});
     return;
   }
-  request req = parser_->release();
-  parser_.reset();
-  handle(req);
+  std::vector<std::string> topics = topics_of(route);
+  publish_defaults defaults;
+  if (!topics.empty()) defaults.topic = topics.front();
+  if (auto type = query_parameter(route.query, "event")) defaults.type = std::move(*type);
+  defaults.id = query_parameter(route.query, "id");
+  auto content_type = req.find(http::field::content_type);
+  publish_result parsed =
+      parse_publish(content_type == req.end() ? std::string_view() : sv(content_type->value()),
+                    req.body(), defaults);
+  if (parsed.status != 0) {
+    done(parsed.status, parsed.error + "\n");
+    return;
+  }
+  // Every event's topic must be allowed before any is published: all or nothing.
+  std::optional<std::string> token = token_of(req, route.query);
+  std::int64_t const now = unix_now();
+  for (source_event const& ev : parsed.events) {
+    if (ev.topic == defaults.topic) continue;  // checked with the request head
+    if (access_decision d = ctx_.access.check_publish(token, ev.topic, now); !d.allowed()) {
+      refuse(d, keep_alive, true);
+      return;
+    }
+  }
+  nlohmann::json ids = nlohmann::json::array();
+  for (source_event const& ev : parsed.events) {
+    ctx_.hub.publish(ev, event_source_kind::http);  // checked by parse_publish: cannot fail
+    ids.push_back(ctx_.hub.last_id());
+  }
+  ctx_.hub.flush();
+  nlohmann::json body = {{"ids", std::move(ids)}};
+  done(201, body.dump() + "\n", "application/json");
 }
 
 void http_session::handle(request const& req) {
   std::string_view target = sv(req.target());
   std::string_view path = target.substr(0, target.find('?'));
-  std::string_view query =
-      path.size() < target.size() ? target.substr(path.size() + 1) : std::string_view();
   http::verb method = req.method();
   bool head = method == http::verb::head;
   bool keep_alive = req.keep_alive();
   auto const& c = ctx_.config;
+  bool const publishing = ctx_.access.publishing_enabled();
+  std::string_view const allow = publishing ? "GET, HEAD, POST, OPTIONS" : "GET, HEAD, OPTIONS";
 
-  // The stream is the path, or the path and a topic: /events/TOPIC is /events?topic=TOPIC.
-  bool const topic_path = path.size() > c.path.size() &&
-                          path.compare(0, c.path.size(), c.path) == 0 && path[c.path.size()] == '/';
-  if (path == c.path || topic_path) {
+  if (std::optional<stream_route> route = stream_target(target)) {
+    std::string_view query = route->query;
     if (method == http::verb::options) {
       // The CORS preflight: EventSource with custom headers (or fetch) asks before a GET.
       if (c.cors) {
         respond(204, {}, {}, false, keep_alive,
                 {{"Access-Control-Allow-Origin", *c.cors},
-                 {"Access-Control-Allow-Methods", "GET, HEAD, OPTIONS"},
-                 {"Access-Control-Allow-Headers", "Last-Event-ID, Cache-Control, Accept"},
+                 {"Access-Control-Allow-Methods", allow},
+                 {"Access-Control-Allow-Headers",
+                  "Last-Event-ID, Cache-Control, Accept, Authorization, Content-Type"},
                  {"Access-Control-Max-Age", "86400"},
-                 {"Allow", "GET, HEAD, OPTIONS"}});
+                 {"Allow", allow}});
       } else {
-        respond(204, {}, {}, false, keep_alive, {{"Allow", "GET, HEAD, OPTIONS"}});
+        respond(204, {}, {}, false, keep_alive, {{"Allow", allow}});
       }
       return;
     }
-    if (method != http::verb::get && !head) {
-      respond(405, text_plain, "method not allowed\n", false, keep_alive,
-              {{"Allow", "GET, HEAD, OPTIONS"}});
+    if (method == http::verb::post && publishing) {
+      publish(req, *route);
       return;
     }
-    std::vector<std::string> topics;
-    if (topic_path) topics.push_back(decode_path_segment(path.substr(c.path.size() + 1)));
-    for (std::string& t : query_parameters(query, "topic")) topics.push_back(std::move(t));
+    if (method != http::verb::get && !head) {
+      respond(405, text_plain, "method not allowed\n", false, keep_alive, {{"Allow", allow}});
+      return;
+    }
+    std::vector<std::string> topics = topics_of(*route);
     for (std::string const& t : topics) {
       if (std::string problem = topic_problem(t); !problem.empty()) {
         respond(400, text_plain, "bad topic: " + problem + "\n", head, keep_alive);
@@ -172,6 +345,13 @@ void http_session::handle(request const& req) {
               "a stream follows at most " + std::to_string(max_stream_topics) + " topics\n", head,
               keep_alive);
       return;
+    }
+    if (ctx_.access.subscribe_required()) {
+      access_decision d = ctx_.access.check_subscribe(token_of(req, query), topics, unix_now());
+      if (!d.allowed()) {
+        refuse(d, keep_alive, false);
+        return;
+      }
     }
     handle_stream(req, query, std::move(topics));
     return;
@@ -274,8 +454,9 @@ void http_session::start_stream(request const& req, std::string_view query,
     char const* how = r == attach_result::replayed ? ", resuming after id "
                       : r == attach_result::reset  ? ", reset: unknown or expired id "
                                                    : "";
-    tools::info("client " + peer_ + " connected" + how + (*how ? *last_id : std::string()) + " (" +
-                std::to_string(ctx_.hub.clients()) + " clients)");
+    tools::info("client " + peer_ + " connected to " + redact_query(sv(req.target())) + how +
+                (*how ? *last_id : std::string()) + " (" + std::to_string(ctx_.hub.clients()) +
+                " clients)");
   }
   stream->start();
 }

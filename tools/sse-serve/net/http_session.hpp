@@ -35,10 +35,27 @@ class http_session final : public std::enable_shared_from_this<http_session> {
 
  private:
   using request = boost::beast::http::request<boost::beast::http::string_body>;
+  using request_header = boost::beast::http::request_header<>;
+  // A request for the stream path (or the stream path and a topic).
+  struct stream_route {
+    std::string_view path;
+    std::string_view query;
+    bool topic_path = false;  // /events/TOPIC
+  };
   using header_list = std::initializer_list<std::pair<std::string_view, std::string_view>>;
 
   void read_request();
+  void on_header(boost::system::error_code ec, std::size_t bytes);
+  void read_body();
   void on_read(boost::system::error_code ec, std::size_t bytes);
+  void read_failed(boost::system::error_code ec);
+  std::optional<stream_route> stream_target(std::string_view target) const;
+  std::vector<std::string> topics_of(stream_route const& r) const;
+  std::optional<std::string> token_of(request_header const& req, std::string_view query) const;
+  void refuse(access_decision const& d, bool keep_alive, bool publishing);
+  // Checks a publish request's head (token, topic, type, length); false: refused (answered).
+  bool admit_publish(request_header const& req);
+  void publish(request const& req, stream_route const& route);
   void handle(request const& req);
   void handle_stream(request const& req, std::string_view query, std::vector<std::string> topics);
   void start_stream(request const& req, std::string_view query, std::vector<std::string> topics);

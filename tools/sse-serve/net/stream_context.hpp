@@ -8,6 +8,7 @@
 #include <string>
 #include <utility>
 
+#include "auth/access.hpp"
 #include "hub/event_hub.hpp"
 #include "net/http_config.hpp"
 #include "net/metrics.hpp"
@@ -18,12 +19,13 @@ namespace sse::serve {
 enum class stopping { no, end_of_input, shutdown };
 
 struct stream_context {
-  stream_context(event_hub& h, http_config const& c, std::string p)
-      : hub(h), config(c), page(std::move(p)) {}
+  stream_context(event_hub& h, http_config const& c, std::string p, access_policy const& a)
+      : hub(h), config(c), page(std::move(p)), access(a) {}
 
   event_hub& hub;
   http_config const& config;
-  std::string page;  // the HTML page with the stream's relative URL filled in
+  std::string page;             // the HTML page with the stream's relative URL filled in
+  access_policy const& access;  // who may subscribe and publish
   stopping state = stopping::no;
   std::size_t open_streams = 0;
   std::function<void()> on_streams_closed;  // called when open_streams drops to 0

@@ -45,8 +45,7 @@ class sse_collector final : public sse::handler {
     e.data.assign(ev.data);
     if (ev.type != "message") e.type.assign(ev.type);
     // The parser's id persists across events; only an id given for this event is its own.
-    if (!ev.id.empty() && ev.id != previous_id_) e.id.emplace(ev.id);
-    previous_id_.assign(ev.id);
+    if (ev.own_id && !ev.id.empty()) e.id.emplace(ev.id);
     e.retry = retry_;
     retry_.reset();
     e.topic = topic_;
@@ -58,7 +57,6 @@ class sse_collector final : public sse::handler {
  private:
   std::vector<source_event>& out_;
   std::string const& topic_;
-  std::string previous_id_;
   std::optional<std::uint64_t> retry_;
 };
 

@@ -78,9 +78,9 @@ sse::action sse_reader::on_event(sse::event_view const& ev) {
   out.data.assign(ev.data);
   if (ev.type != "message") out.type.assign(ev.type);
   out.topic = topic_;
-  // The parser's id persists across events; only an id this event set is re-sent as its own.
-  if (!ev.id.empty() && ev.id != previous_id_) out.id.emplace(ev.id);
-  previous_id_.assign(ev.id);
+  // The parser's id persists across events; only an id given for this event is re-sent as its own
+  // (an empty one resets the client's id, which the hub's own sequence id does better).
+  if (ev.own_id && !ev.id.empty()) out.id.emplace(ev.id);
   sinks_.event(std::move(out));
   return sse::action::proceed;
 }

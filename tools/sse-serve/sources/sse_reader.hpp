@@ -31,7 +31,6 @@ class sse_reader final : public input_reader, private sse::handler {
   input_sinks sinks_;
   sse::parser parser_;
   std::uint64_t base_ = 0;  // stream offset of the parser's offset 0 (it restarts after an error)
-  std::string previous_id_;
   bool skipping_ = false;
   bool line_start_ = false;  // skipping: the last byte seen ended a line
   bool after_cr_ = false;    // skipping: ... and it was a CR (an LF next completes that line end)

@@ -20,6 +20,11 @@ namespace {
 namespace asio = boost::asio;
 using asio::ip::tcp;
 
+access_policy no_tokens() {
+  access_report report;
+  return std::move(*access_policy::load(access_config{}, report));
+}
+
 // Decodes a chunked body; returns false when it is malformed or lacks its last chunk.
 bool dechunk(std::string_view body, std::string& out) {
   while (true) {
@@ -38,7 +43,7 @@ struct setup {
   explicit setup(hub_config hc = {})
       : history(100, 1 << 20),
         hub(history, hc, [this](std::function<void()> f) { asio::post(ioc, std::move(f)); }),
-        ctx(hub, config, "") {}
+        ctx(hub, config, "", policy) {}
 
   // A connected pair: the server side becomes the stream; the client side is read by a thread.
   std::shared_ptr<http1_stream> open(bool chunked) {
@@ -63,6 +68,7 @@ struct setup {
   http_config config;
   ring_history history;
   event_hub hub;
+  access_policy policy = no_tokens();
   stream_context ctx;
   tcp::socket client{ioc};
 };

@@ -17,11 +17,16 @@ namespace {
 namespace asio = boost::asio;
 using asio::ip::tcp;
 
+access_policy no_tokens() {
+  access_report report;
+  return std::move(*access_policy::load(access_config{}, report));
+}
+
 struct setup {
   setup()
       : history(10, 1 << 20),
         hub(history, {}, [this](std::function<void()> f) { asio::post(ioc, std::move(f)); }),
-        ctx(hub, config, "<!DOCTYPE html><p>page</p>") {}
+        ctx(hub, config, "<!DOCTYPE html><p>page</p>", policy) {}
 
   // Sends one request (which should ask to close) and returns everything the server sent.
   std::string exchange(std::string const& request) {
@@ -48,6 +53,7 @@ struct setup {
   http_config config;
   ring_history history;
   event_hub hub;
+  access_policy policy = no_tokens();
   stream_context ctx;
 };
 
@@ -96,7 +102,10 @@ TEST(HttpSession, Preflights) {
   t.config.cors = "*";
   r = t.exchange("OPTIONS /events HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
   EXPECT_TRUE(has_header(r, "Access-Control-Allow-Origin: *"));
-  EXPECT_TRUE(has_header(r, "Access-Control-Allow-Headers: Last-Event-ID, Cache-Control, Accept"));
+  EXPECT_TRUE(has_header(
+      r,
+      "Access-Control-Allow-Headers: Last-Event-ID, Cache-Control, Accept, Authorization, "
+      "Content-Type"));
 }
 
 TEST(HttpSession, HeadOfTheStreamHasNoBody) {

@@ -1,4 +1,4 @@
-#include "signals.hpp"
+#include "common/signals.hpp"
 
 #include <fcntl.h>
 #include <unistd.h>
@@ -6,7 +6,9 @@
 #include <csignal>
 #include <cstdlib>
 
-namespace sse::listen {
+#include "common/exit_status.hpp"
+
+namespace sse::tools {
 namespace {
 
 volatile std::sig_atomic_t g_signal = 0;
@@ -39,14 +41,18 @@ bool install_signal_handlers() {
   return true;
 }
 
-int signal_fd() noexcept { return g_pipe[0]; }
+int signal_fd() noexcept {
+  return g_pipe[0];
+}
 
-int received_signal() noexcept { return g_signal; }
+int received_signal() noexcept {
+  return g_signal;
+}
 
 void reraise(int sig) {
   std::signal(sig, SIG_DFL);
   std::raise(sig);
-  std::_Exit(128 + sig);
+  std::_Exit(exit_signal(sig));
 }
 
-}  // namespace sse::listen
+}  // namespace sse::tools

@@ -1,0 +1,24 @@
+// HTTP header fields given on the command line as "Name: value" (sse-listen's -H, sse-serve's
+// --header): one rule for both, so neither tool can send a header that splits the message head.
+#ifndef SSE_TOOLS_HEADER_HPP
+#define SSE_TOOLS_HEADER_HPP
+
+#include <string>
+#include <string_view>
+
+namespace sse::tools {
+
+// "" when h is NAME ":" VALUE with NAME an RFC 9110 token (letters, digits and
+// !#$%&'*+-.^_`|~) and VALUE free of CR, LF and NUL; otherwise what is wrong, quoting h (its
+// control characters escaped). Usable as a CLI11 validator.
+std::string check_header(std::string_view h);
+
+// The name of a "Name: value" header: what precedes the first colon, without surrounding blanks.
+std::string_view header_name(std::string_view h);
+
+// True when name is a non-empty RFC 9110 token.
+bool is_token(std::string_view name);
+
+}  // namespace sse::tools
+
+#endif

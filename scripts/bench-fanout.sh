@@ -32,6 +32,8 @@
 #          [--groups LIST] [--only SERVER] [--repeat N] [--duration S] [--rate-duration S]
 #          [--rates "R ..."] [--drain S] [--max-clients N] [--burst N] [--window N]
 #          [--quiet-wait S]  (each run first waits up to S s, default 60, for idle CPUs)
+#          [--append]  (add to --out's results.jsonl instead of starting it afresh; the table
+#                       covers everything in it)  [--report-only]  (no runs: the table of --out)
 #          [--nice N]  (runs the servers and the load generator at this niceness, and sets it
 #                       on the script's autogroup too: with autogrouping on, as here, plain nice
 #                       only ranks processes within their own session. On a machine others keep
@@ -60,8 +62,10 @@ burst=8
 window=32
 quiet_wait=60      # seconds each run may wait for the machine to go quiet (0: do not wait)
 niceness=0
+append=0
+report_only=0
 
-usage() { sed -n '2,45p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; }
+usage() { sed -n '2,47p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; }
 while [ $# -gt 0 ]; do
   case $1 in
     --no-setup) setup=0 ;;
@@ -80,6 +84,8 @@ while [ $# -gt 0 ]; do
     --window) window=$2; shift ;;
     --quiet-wait) quiet_wait=$2; shift ;;
     --nice) niceness=$2; shift ;;
+    --append) append=1 ;;
+    --report-only) report_only=1; setup=0; build=0 ;;
     -h|--help) usage; exit 0 ;;
     *) echo "bench-fanout: error: unknown argument: $1 (see --help)" >&2; exit 2 ;;
   esac
@@ -135,9 +141,11 @@ http_publish=0
 "$serve" --help 2>/dev/null | grep -q -- '--publish-token-file' && http_publish=1
 
 mkdir -p "$out"
+out=$(cd "$out" && pwd)  # nginx -p needs absolute paths
 results=$out/results.jsonl
-: >"$results"
-tmp=$(mktemp -d)
+[ "$append" -eq 1 ] || [ "$report_only" -eq 1 ] || : >"$results"
+# Beside the results it belongs to.
+tmp=$(mktemp -d "$out/run.XXXXXX")
 token_file=$tmp/publish-token
 head -c 18 /dev/urandom | od -An -tx1 | tr -d ' \n' >"$token_file"
 server_pid=    # the process measured (sse-serve, the yardstick, or nginx's worker)
@@ -162,7 +170,10 @@ trap 'stop_server; rm -rf "$tmp"' EXIT
 # server_pid, kill_pid and stdin_fd (the FIFO feeding its stdin, held open read-write so the
 # server never sees EOF between writers).
 start_stdin_server() {
-  rm -f "$tmp/stdin" "$tmp/serve.err"
+  rm -f "$tmp/stdin"
+  # Made here, not by the server's redirection: the loop below may read it before the child has
+  # opened it, and a failing sed (under pipefail and -e) ended whole runs.
+  : >"$tmp/serve.err"
   mkfifo "$tmp/stdin"
   exec {stdin_fd}<>"$tmp/stdin"
   "${on_cpu0[@]}" "$@" <"$tmp/stdin" 2>"$tmp/serve.err" &
@@ -170,7 +181,7 @@ start_stdin_server() {
   server_pid=$kill_pid
   local url= i
   for i in $(seq 200); do
-    url=$(sed -n 's|.*listening on \(http://[^ ]*\).*|\1|p' "$tmp/serve.err" | head -n 1)
+    url=$(sed -n 's|.*listening on \(http://[^ ]*\).*|\1|p' "$tmp/serve.err" | head -n 1) || url=
     [ -n "$url" ] && break
     kill -0 "$kill_pid" 2>/dev/null || break
     sleep 0.05
@@ -269,6 +280,7 @@ max_load=0
 run() {
   local server=$1 scenario=$2 clients=$3 rep=$4
   shift 4
+  [ "$report_only" -eq 0 ] || return 0
   wait_quiet
   local topical=0
   case $scenario in topics*|publish*) topical=1 ;; esac

@@ -2,9 +2,9 @@
 # bench.fanout.smoke: the fan-out benchmark's pipelines on a small load, as a correctness check.
 # 50 clients connect to sse-serve and to the yardstick; the load generator publishes 200
 # timestamped events (in bursts, closed loop, then paced; over stdin as lines, as JSON lines to 5
-# topics, and, when sse-serve has HTTP publishing, as POSTs to 5 topics and to no subscriber at
-# all, one in flight and pipelined); every client must get every event of its topic, in order,
-# once, and every POST its 2xx. Nothing here is timed: the only bound is a deadline against hangs.
+# topics, and as POSTs to 5 topics and to no subscriber at all, one in flight and pipelined);
+# every client must get every event of its topic, in order, once, and every POST its 2xx.
+# Nothing here is timed: the only bound is a deadline against hangs.
 # usage: smoke.sh SSE_SERVE FANOUT_LOADGEN FANOUT_YARDSTICK
 set -euo pipefail
 
@@ -27,8 +27,10 @@ cleanup() {
 }
 trap cleanup EXIT
 
-http_publish=0
-"$serve" --help | grep -q -- '--publish-token-file' && http_publish=1
+if ! "$serve" --help | grep -q -- '--publish-token-file'; then
+  echo "smoke: error: $serve has no --publish-token-file (HTTP publishing)" >&2
+  exit 1
+fi
 echo "smoke-token-$$" >"$tmp/token"
 
 # start NAME FD COMMAND...: runs COMMAND with its stdin on a FIFO held open read-write on FD
@@ -37,12 +39,13 @@ start() {
   local name=$1 fd=$2 url= _
   shift 2
   mkfifo "$tmp/$name.in"
+  : >"$tmp/$name.err"  # before the loop below reads it (the child opens it a moment later)
   eval "exec $fd<>\"\$tmp/\$name.in\""
   "$@" <"$tmp/$name.in" 2>"$tmp/$name.err" &
   pids+=($!)
   printf -v "pid_$name" %s $!
   for _ in $(seq 200); do
-    url=$(sed -n 's|.*listening on \(http://[^ ]*\).*|\1|p' "$tmp/$name.err" | head -n 1)
+    url=$(sed -n 's|.*listening on \(http://[^ ]*\).*|\1|p' "$tmp/$name.err" | head -n 1) || url=
     [ -n "$url" ] && break
     kill -0 "$!" 2>/dev/null || break
     sleep 0.05
@@ -55,9 +58,7 @@ start() {
   printf -v "url_$name" %s "${url%/}"
 }
 
-serve_args=(--port 0 --ping 0)
-[ "$http_publish" -eq 1 ] && serve_args+=(--publish-token-file "$tmp/token")
-start serve 3 "$serve" "${serve_args[@]}"
+start serve 3 "$serve" --port 0 --ping 0 --publish-token-file "$tmp/token"
 start json 4 "$serve" --port 0 --ping 0 --format json
 start yardstick 5 "$yardstick" --port 0
 
@@ -103,20 +104,16 @@ run yardstick-paced "$pid_yardstick" 50 "$every200" --url "$url_yardstick/events
 # Topics over stdin: JSON lines with a "topic", 5 topics x 10 clients on /events/TOPIC.
 run topics-stdin "$pid_json" 50 '"published": 200,' --url "$url_json/events/{topic}" --topics 5 \
   --publish-fd 4 --publish-format json --events 200 --rate 400
-if [ "$http_publish" -eq 1 ]; then
-  # The same over HTTP: POSTs to /events/TOPIC over one keep-alive connection.
-  run topics-http "$pid_serve" 50 '"published": 200,;"publish_responses": 200,' \
-    --url "$url_serve/events/{topic}" --topics 5 --publish-url "$url_serve/events/{topic}" \
-    --publish-token-file "$tmp/token" --events 200 --rate 400
-  # Publish rate, no subscriber: one request in flight, then pipelined.
-  for inflight in 1 8; do
-    run "publish-$inflight" "$pid_serve" 0 '"publish_responses": 200,' --url "$url_serve/events" \
-      --publish-url "$url_serve/events/{topic}" --publish-token-file "$tmp/token" --events 200 \
-      --window 0 --inflight "$inflight"
-  done
-else
-  echo "smoke: this sse-serve has no HTTP publishing (--publish-token-file): POST runs not made"
-fi
+# The same over HTTP: POSTs to /events/TOPIC over one keep-alive connection.
+run topics-http "$pid_serve" 50 '"published": 200,;"publish_responses": 200,' \
+  --url "$url_serve/events/{topic}" --topics 5 --publish-url "$url_serve/events/{topic}" \
+  --publish-token-file "$tmp/token" --events 200 --rate 400
+# Publish rate, no subscriber: one request in flight, then pipelined.
+for inflight in 1 8; do
+  run "publish-$inflight" "$pid_serve" 0 '"publish_responses": 200,' --url "$url_serve/events" \
+    --publish-url "$url_serve/events/{topic}" --publish-token-file "$tmp/token" --events 200 \
+    --window 0 --inflight "$inflight"
+done
 
 for pid in "${pids[@]}"; do
   if ! kill -0 "$pid" 2>/dev/null; then

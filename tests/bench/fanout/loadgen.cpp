@@ -1,13 +1,31 @@
 // fanout-loadgen: the load generator of the fan-out benchmark (scripts/bench-fanout.sh).
 //
-// One thread, one epoll loop. It opens --clients text/event-stream connections, waits until every
-// one has its response head, then publishes timestamped events itself (lines into a pipe or FIFO
-// that feeds sse-serve's stdin, or HTTP POSTs over one keep-alive connection for nchan), parses
-// every stream with libsse's parser and reports how many events each client got, the delivered
-// events/s, the latency percentiles, and (given --server-pid) the server's RSS and CPU time.
+// One thread, one epoll loop. It opens --clients text/event-stream connections (spread over
+// --topics topics: client i follows topic i mod T), waits until every one has its response head,
+// then publishes timestamped events itself: lines into a pipe or FIFO that feeds a server's stdin
+// (plain, or JSON objects with a "topic"), or HTTP POSTs over one keep-alive connection. It decodes
+// every stream, checks that each client got every event of its topic, in order, once, and reports
+// the delivered events/s, the latency percentiles, the publish requests/s, its own CPU share and
+// (given --server-pid) the server's RSS and CPU time.
 //
-// An event's data is "SEQ SEND_NS PAD": SEQ counts from 1, SEND_NS is CLOCK_MONOTONIC (one clock
-// for every process on the machine) taken when the publisher hands the event over.
+// Publishing is paced (--rate: open loop, events are sent when due whatever the clients do) or a
+// closed loop (at most --window events ahead of the slowest client, at most --inflight POSTs
+// awaiting their answer).
+//
+// An event's data is "SEQ SEND_NS PAD": SEQ counts from 1 in each topic, SEND_NS is
+// CLOCK_MONOTONIC (one clock for every process on the machine) taken when the publisher hands the
+// event over.
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sys/epoll.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
 #include <algorithm>
 #include <cerrno>
 #include <charconv>
@@ -22,27 +40,21 @@
 #include <limits>
 #include <memory>
 #include <optional>
+#include <sse/event.hpp>
+#include <sse/parser.hpp>
 #include <string>
 #include <string_view>
 #include <vector>
 
-#include <arpa/inet.h>
-#include <fcntl.h>
-#include <getopt.h>
-#include <netinet/in.h>
-#include <netinet/tcp.h>
-#include <sys/epoll.h>
-#include <sys/resource.h>
-#include <sys/socket.h>
-#include <time.h>
-#include <unistd.h>
-
-#include <sse/event.hpp>
-#include <sse/parser.hpp>
+#include "stream_scan.hpp"
 
 namespace {
 
 using nanoseconds = std::int64_t;
+using fanout::chunked_decoder;
+using fanout::event_scanner;
+using fanout::latency_histogram;
+using fanout::scanned_event;
 
 constexpr nanoseconds ns_per_s = 1'000'000'000;
 
@@ -52,7 +64,9 @@ nanoseconds now_ns() noexcept {
   return nanoseconds{ts.tv_sec} * ns_per_s + nanoseconds{ts.tv_nsec};
 }
 
-nanoseconds seconds_to_ns(double s) { return static_cast<nanoseconds>(s * 1e9); }
+nanoseconds seconds_to_ns(double s) {
+  return static_cast<nanoseconds>(s * 1e9);
+}
 
 [[noreturn]] void die(char const* what) {
   std::fprintf(stderr, "fanout-loadgen: error: %s\n", what);
@@ -85,8 +99,10 @@ std::optional<std::string_view> header_value(std::string_view head, std::string_
     std::string_view line = head.substr(start, end - start);
     if (iequals_prefix(line, name)) {
       std::string_view value = line.substr(name.size());
-      while (!value.empty() && (value.front() == ' ' || value.front() == '\t')) value.remove_prefix(1);
-      while (!value.empty() && (value.back() == ' ' || value.back() == '\t')) value.remove_suffix(1);
+      while (!value.empty() && (value.front() == ' ' || value.front() == '\t'))
+        value.remove_prefix(1);
+      while (!value.empty() && (value.back() == ' ' || value.back() == '\t'))
+        value.remove_suffix(1);
       return value;
     }
     pos = end;
@@ -111,12 +127,25 @@ bool is_chunked(std::string_view head) {
 }
 
 // ---------------------------------------------------------------------------------------------
-// A URL of the only form we need: http://IPV4-OR-localhost:PORT/TARGET
+// A URL of the only form we need: http://IPV4-OR-localhost:PORT/TARGET, where TARGET may hold
+// "{topic}", replaced by each topic's name.
+
+constexpr std::string_view topic_placeholder = "{topic}";
 
 struct http_url {
   sockaddr_in address{};
   std::string authority;  // host:port, for the Host header
-  std::string target;     // /path?query
+  std::string target;     // /path?query, perhaps with {topic}
+
+  bool has_topic() const { return target.find(topic_placeholder) != std::string::npos; }
+  std::string target_for(std::string_view topic) const {
+    std::string t = target;
+    for (std::size_t at = t.find(topic_placeholder); at != std::string::npos;
+         at = t.find(topic_placeholder, at + topic.size())) {
+      t.replace(at, topic_placeholder.size(), topic);
+    }
+    return t;
+  }
 };
 
 http_url parse_url(std::string_view text) {
@@ -165,115 +194,45 @@ int open_connection(http_url const& u) {
   return fd;
 }
 
-// ---------------------------------------------------------------------------------------------
-// HTTP/1.1 chunked transfer coding, decoded in place: the body pieces are views into the input.
-
-class chunked_decoder {
- public:
-  // Passes each piece of body to sink. Returns false on a framing error.
-  template <class Sink>
-  bool feed(std::string_view in, Sink&& sink) {
-    std::size_t i = 0;
-    while (i < in.size()) {
-      char c = in[i];
-      switch (state_) {
-        case state::size: {
-          int digit = hex_value(c);
-          if (digit >= 0) {
-            if (size_ > (std::uint64_t{1} << 56)) return false;
-            size_ = size_ * 16 + static_cast<std::uint64_t>(digit);
-            has_digit_ = true;
-          } else if (c == '\r' && has_digit_) {
-            state_ = state::size_lf;
-          } else if ((c == ';' || c == ' ' || c == '\t') && has_digit_) {
-            state_ = state::extension;
-          } else {
-            return false;
-          }
-          ++i;
-          break;
-        }
-        case state::extension:
-          if (c == '\r') state_ = state::size_lf;
-          ++i;
-          break;
-        case state::size_lf:
-          if (c != '\n') return false;
-          state_ = size_ == 0 ? state::trailer : state::data;
-          ++i;
-          break;
-        case state::data: {
-          std::size_t n = static_cast<std::size_t>(
-              std::min<std::uint64_t>(size_, static_cast<std::uint64_t>(in.size() - i)));
-          sink(in.substr(i, n));
-          i += n;
-          size_ -= n;
-          if (size_ == 0) state_ = state::data_cr;
-          break;
-        }
-        case state::data_cr:
-          if (c != '\r') return false;
-          state_ = state::data_lf;
-          ++i;
-          break;
-        case state::data_lf:
-          if (c != '\n') return false;
-          state_ = state::size;
-          has_digit_ = false;
-          ++i;
-          break;
-        case state::trailer:
-          // The last chunk came: the stream is over, whatever follows.
-          ended_ = true;
-          return true;
-      }
-    }
-    if (state_ == state::trailer) ended_ = true;
-    return true;
-  }
-
-  bool ended() const noexcept { return ended_; }
-
- private:
-  static int hex_value(char c) noexcept {
-    if (c >= '0' && c <= '9') return c - '0';
-    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-    return -1;
-  }
-
-  enum class state : unsigned char { size, extension, size_lf, data, data_cr, data_lf, trailer };
-  state state_ = state::size;
-  std::uint64_t size_ = 0;
-  bool has_digit_ = false;
-  bool ended_ = false;
-};
+// The topic names: t0, t1, ...
+std::string topic_name(std::size_t k) {
+  return "t" + std::to_string(k);
+}
 
 // ---------------------------------------------------------------------------------------------
 // Settings
 
 enum class publish_kind { none, pipe, http };
+enum class line_format { lines, json };
 
 struct settings {
   std::string url;
   std::size_t clients = 100;
-  double connect_rate = 0;      // connections started per second; 0 = as fast as allowed
+  std::size_t topics = 1;         // client i follows topic i mod topics; events go to random topics
+  double connect_rate = 0;        // connections started per second; 0 = as fast as allowed
   std::size_t max_pending = 256;  // connections without a response head at once
   publish_kind publisher = publish_kind::none;
-  std::string publish_file;     // a FIFO or file to write event lines to
-  int publish_fd = -1;          // or an inherited descriptor
-  std::string publish_url;      // nchan's publisher location
-  double rate = 0;              // events/s; 0 = closed loop, bounded by --window
-  std::size_t burst = 1;        // events handed over together
-  std::size_t window = 64;      // closed loop: events published ahead of the slowest client
+  std::string publish_file;  // a FIFO or file to write event lines to
+  int publish_fd = -1;       // or an inherited descriptor
+  line_format format = line_format::lines;
+  std::string publish_url;    // or POST to this URL (nchan's publisher, sse-serve's POST)
+  std::string publish_token;  // from --publish-token-file: "Authorization: Bearer TOKEN"
+  double rate = 0;            // events/s; 0 = closed loop, bounded by --window and --inflight
+  std::size_t burst = 1;      // events handed over together
+  std::size_t window =
+      64;  // closed loop: events published ahead of the slowest client (0: no bound)
+  std::size_t inflight =
+      0;  // POSTs awaiting their answer (0: --window in a closed loop, else no bound)
   std::optional<std::uint64_t> events;  // publish (or, without a publisher, wait for) N events
-  double duration = 0;          // or publish for this long
-  std::size_t pad = 32;         // padding bytes in each event's data
-  double settle = 0.3;          // seconds between "all connected" and the first publish
-  double idle = 0;              // seconds to hold the idle clients before sampling the server
-  double drain = 10;            // seconds to wait for stragglers after the last publish
-  double timeout = 120;         // the whole run's bound
+  double duration = 0;                  // or publish for this long
+  std::size_t pad = 32;                 // padding bytes in each event's data
+  double settle = 0.3;                  // seconds between "all connected" and the first publish
+  double idle = 0;       // seconds to hold the idle clients before sampling the server
+  double drain = 10;     // seconds to wait for stragglers after the last publish
+  double timeout = 120;  // the whole run's bound
   long server_pid = 0;
+  bool full_parser = false;  // --parser libsse: the WHATWG parser instead of the scanner
+  std::uint64_t seed = 1;
   bool json = false;
 };
 
@@ -281,15 +240,26 @@ void usage(FILE* out) {
   std::fputs(
       "usage: fanout-loadgen --url http://127.0.0.1:PORT/PATH [options]\n"
       "       fanout-loadgen --free-port   (prints a free TCP port on 127.0.0.1)\n"
-      "  --clients N          streaming clients to open (default 100)\n"
+      "  --clients N          streaming clients to open (default 100; 0 with a publisher)\n"
+      "  --topics T           client i follows topic t(i mod T); \"{topic}\" in the URLs is "
+      "replaced\n"
+      "                       by the topic's name; each event goes to a random topic (default 1)\n"
       "  --connect-rate R     connections started per second (default: unlimited)\n"
       "  --max-pending N      connections awaiting their response head at once (default 256)\n"
-      "  --publish-file PATH  write event lines (\"SEQ NS PAD\\n\") to this FIFO/file (sse-serve stdin)\n"
+      "  --publish-file PATH  write event lines (\"SEQ NS PAD\\n\") to this FIFO/file (sse-serve "
+      "stdin)\n"
       "  --publish-fd FD      the same, to an inherited descriptor\n"
-      "  --publish-url URL    POST each event to this URL over one keep-alive connection (nchan)\n"
-      "  --rate R             events per second (default 0: closed loop, see --window)\n"
+      "  --publish-format F   lines (default) or json ({\"topic\": T, \"data\": \"SEQ NS PAD\"} "
+      "per line)\n"
+      "  --publish-url URL    POST each event (text/plain) to this URL over one keep-alive "
+      "connection\n"
+      "  --publish-token-file FILE  send \"Authorization: Bearer\" with the token in FILE\n"
+      "  --rate R             events per second, open loop (default 0: closed loop)\n"
       "  --burst N            events handed over together (default 1)\n"
-      "  --window N           closed loop: events ahead of the slowest client (default 64)\n"
+      "  --window N           closed loop: events ahead of the slowest client (default 64; 0: no "
+      "bound)\n"
+      "  --inflight N         POSTs awaiting their answer (default: --window in a closed loop, "
+      "else no bound)\n"
       "  --events N           events to publish (or, without a publisher, to wait for)\n"
       "  --duration S         or publish for S seconds\n"
       "  --pad BYTES          padding in each event's data (default 32)\n"
@@ -298,8 +268,12 @@ void usage(FILE* out) {
       "  --drain S            wait for stragglers after the last publish (default 10)\n"
       "  --timeout S          bound on the whole run (default 120)\n"
       "  --server-pid PID     sample this process's RSS and CPU time from /proc\n"
+      "  --parser P           scan (default: reads only each event's data line) or libsse (the "
+      "full parser)\n"
+      "  --seed N             seed of the random topic choice (default 1)\n"
       "  --json               one JSON object on stdout instead of text\n"
-      "exit status: 0 when every connected client got every event, 1 otherwise, 2 on usage errors\n",
+      "exit status: 0 when every connected client got every event, 1 otherwise, 2 on usage "
+      "errors\n",
       out);
 }
 
@@ -325,23 +299,68 @@ std::uint64_t parse_count(char const* text, char const* what) {
   return v;
 }
 
+// The first non-blank line of FILE (a token kept off the command line, where ps would show it).
+std::string read_token(char const* path) {
+  std::ifstream in(path);
+  if (!in) {
+    std::fprintf(stderr, "fanout-loadgen: error: cannot read %s\n", path);
+    std::exit(2);
+  }
+  std::string line;
+  while (std::getline(in, line)) {
+    auto first = line.find_first_not_of(" \t\r");
+    if (first == std::string::npos) continue;
+    auto last = line.find_last_not_of(" \t\r");
+    return line.substr(first, last - first + 1);
+  }
+  std::fprintf(stderr, "fanout-loadgen: error: no token in %s\n", path);
+  std::exit(2);
+}
+
 settings parse_settings(int argc, char** argv) {
   enum : int {
-    o_url = 1000, o_clients, o_connect_rate, o_max_pending, o_publish_file, o_publish_fd,
-    o_publish_url, o_rate, o_burst, o_window, o_events, o_duration, o_pad, o_settle, o_idle,
-    o_drain, o_timeout, o_server_pid, o_json, o_help
+    o_url = 1000,
+    o_clients,
+    o_topics,
+    o_connect_rate,
+    o_max_pending,
+    o_publish_file,
+    o_publish_fd,
+    o_publish_format,
+    o_publish_url,
+    o_publish_token_file,
+    o_rate,
+    o_burst,
+    o_window,
+    o_inflight,
+    o_events,
+    o_duration,
+    o_pad,
+    o_settle,
+    o_idle,
+    o_drain,
+    o_timeout,
+    o_server_pid,
+    o_parser,
+    o_seed,
+    o_json,
+    o_help
   };
   static option const longopts[] = {
       {"url", required_argument, nullptr, o_url},
       {"clients", required_argument, nullptr, o_clients},
+      {"topics", required_argument, nullptr, o_topics},
       {"connect-rate", required_argument, nullptr, o_connect_rate},
       {"max-pending", required_argument, nullptr, o_max_pending},
       {"publish-file", required_argument, nullptr, o_publish_file},
       {"publish-fd", required_argument, nullptr, o_publish_fd},
+      {"publish-format", required_argument, nullptr, o_publish_format},
       {"publish-url", required_argument, nullptr, o_publish_url},
+      {"publish-token-file", required_argument, nullptr, o_publish_token_file},
       {"rate", required_argument, nullptr, o_rate},
       {"burst", required_argument, nullptr, o_burst},
       {"window", required_argument, nullptr, o_window},
+      {"inflight", required_argument, nullptr, o_inflight},
       {"events", required_argument, nullptr, o_events},
       {"duration", required_argument, nullptr, o_duration},
       {"pad", required_argument, nullptr, o_pad},
@@ -350,6 +369,8 @@ settings parse_settings(int argc, char** argv) {
       {"drain", required_argument, nullptr, o_drain},
       {"timeout", required_argument, nullptr, o_timeout},
       {"server-pid", required_argument, nullptr, o_server_pid},
+      {"parser", required_argument, nullptr, o_parser},
+      {"seed", required_argument, nullptr, o_seed},
       {"json", no_argument, nullptr, o_json},
       {"help", no_argument, nullptr, o_help},
       {nullptr, 0, nullptr, 0},
@@ -358,40 +379,126 @@ settings parse_settings(int argc, char** argv) {
   int c = 0;
   while ((c = getopt_long(argc, argv, "", longopts, nullptr)) != -1) {
     switch (c) {
-      case o_url: s.url = optarg; break;
-      case o_clients: s.clients = parse_count(optarg, "--clients"); break;
-      case o_connect_rate: s.connect_rate = parse_double(optarg, "--connect-rate"); break;
-      case o_max_pending: s.max_pending = parse_count(optarg, "--max-pending"); break;
-      case o_publish_file: s.publisher = publish_kind::pipe; s.publish_file = optarg; break;
+      case o_url:
+        s.url = optarg;
+        break;
+      case o_clients:
+        s.clients = parse_count(optarg, "--clients");
+        break;
+      case o_topics:
+        s.topics = parse_count(optarg, "--topics");
+        break;
+      case o_connect_rate:
+        s.connect_rate = parse_double(optarg, "--connect-rate");
+        break;
+      case o_max_pending:
+        s.max_pending = parse_count(optarg, "--max-pending");
+        break;
+      case o_publish_file:
+        s.publisher = publish_kind::pipe;
+        s.publish_file = optarg;
+        break;
       case o_publish_fd:
         s.publisher = publish_kind::pipe;
         s.publish_fd = static_cast<int>(parse_count(optarg, "--publish-fd"));
         break;
-      case o_publish_url: s.publisher = publish_kind::http; s.publish_url = optarg; break;
-      case o_rate: s.rate = parse_double(optarg, "--rate"); break;
-      case o_burst: s.burst = parse_count(optarg, "--burst"); break;
-      case o_window: s.window = parse_count(optarg, "--window"); break;
-      case o_events: s.events = parse_count(optarg, "--events"); break;
-      case o_duration: s.duration = parse_double(optarg, "--duration"); break;
-      case o_pad: s.pad = parse_count(optarg, "--pad"); break;
-      case o_settle: s.settle = parse_double(optarg, "--settle"); break;
-      case o_idle: s.idle = parse_double(optarg, "--idle"); break;
-      case o_drain: s.drain = parse_double(optarg, "--drain"); break;
-      case o_timeout: s.timeout = parse_double(optarg, "--timeout"); break;
-      case o_server_pid: s.server_pid = static_cast<long>(parse_count(optarg, "--server-pid")); break;
-      case o_json: s.json = true; break;
-      case o_help: usage(stdout); std::exit(0);
-      default: usage(stderr); std::exit(2);
+      case o_publish_format:
+        if (std::string_view(optarg) == "lines") {
+          s.format = line_format::lines;
+        } else if (std::string_view(optarg) == "json") {
+          s.format = line_format::json;
+        } else {
+          die("--publish-format must be lines or json");
+        }
+        break;
+      case o_publish_url:
+        s.publisher = publish_kind::http;
+        s.publish_url = optarg;
+        break;
+      case o_publish_token_file:
+        s.publish_token = read_token(optarg);
+        break;
+      case o_rate:
+        s.rate = parse_double(optarg, "--rate");
+        break;
+      case o_burst:
+        s.burst = parse_count(optarg, "--burst");
+        break;
+      case o_window:
+        s.window = parse_count(optarg, "--window");
+        break;
+      case o_inflight:
+        s.inflight = parse_count(optarg, "--inflight");
+        break;
+      case o_events:
+        s.events = parse_count(optarg, "--events");
+        break;
+      case o_duration:
+        s.duration = parse_double(optarg, "--duration");
+        break;
+      case o_pad:
+        s.pad = parse_count(optarg, "--pad");
+        break;
+      case o_settle:
+        s.settle = parse_double(optarg, "--settle");
+        break;
+      case o_idle:
+        s.idle = parse_double(optarg, "--idle");
+        break;
+      case o_drain:
+        s.drain = parse_double(optarg, "--drain");
+        break;
+      case o_timeout:
+        s.timeout = parse_double(optarg, "--timeout");
+        break;
+      case o_server_pid:
+        s.server_pid = static_cast<long>(parse_count(optarg, "--server-pid"));
+        break;
+      case o_parser:
+        if (std::string_view(optarg) == "libsse") {
+          s.full_parser = true;
+        } else if (std::string_view(optarg) != "scan") {
+          die("--parser must be scan or libsse");
+        }
+        break;
+      case o_seed:
+        s.seed = parse_count(optarg, "--seed");
+        break;
+      case o_json:
+        s.json = true;
+        break;
+      case o_help:
+        usage(stdout);
+        std::exit(0);
+      default:
+        usage(stderr);
+        std::exit(2);
     }
   }
   if (optind != argc) die("unexpected arguments (see --help)");
   if (s.url.empty()) die("--url is required");
-  if (s.clients == 0) die("--clients must be at least 1");
+  if (s.clients == 0 && s.publisher == publish_kind::none) die("--clients 0 needs a publisher");
+  if (s.topics == 0) die("--topics must be at least 1");
   if (s.burst == 0) die("--burst must be at least 1");
   if (s.max_pending == 0) die("--max-pending must be at least 1");
-  if (s.window < s.burst) s.window = s.burst;
+  if (s.window != 0 && s.window < s.burst) s.window = s.burst;
+  if (s.inflight != 0 && s.inflight < s.burst) s.inflight = s.burst;
   if (s.publisher != publish_kind::none && !s.events && s.duration <= 0) {
     die("a publisher needs --events N or --duration S");
+  }
+  if (s.topics > 1) {
+    if (!parse_url(s.url).has_topic()) die("--topics needs {topic} in --url");
+    if (s.publisher == publish_kind::http && !parse_url(s.publish_url).has_topic()) {
+      die("--topics needs {topic} in --publish-url");
+    }
+    if (s.publisher == publish_kind::pipe && s.format != line_format::json) {
+      die("--topics with a pipe publisher needs --publish-format json");
+    }
+    if (s.rate == 0 && s.window != 0) die("--topics in a closed loop needs --window 0");
+  }
+  if (s.publisher != publish_kind::none && s.rate == 0 && s.window == 0 &&
+      !(s.publisher == publish_kind::http && s.inflight != 0)) {
+    die("a closed loop needs --window N (or, publishing over HTTP, --inflight N)");
   }
   return s;
 }
@@ -459,28 +566,33 @@ server_sample sample_server(long pid) {
 
 class load_run;
 
-// One streaming client. It is its own parser handler, so it never moves (held by unique_ptr).
+// One streaming client. It is the full parser's handler (--parser libsse), so it never moves
+// (held by unique_ptr).
 class client final : public sse::handler {
  public:
   enum class state : unsigned char { idle, connecting, head, body, closed };
 
-  client(load_run& run, std::size_t index) : run_(run), index_(index) {}
+  client(load_run& run, std::size_t index, std::uint32_t topic)
+      : run_(run), index_(index), topic_(topic) {}
 
   sse::action on_event(sse::event_view const& ev) override;
 
   load_run& run_;
   std::size_t index_;
+  std::uint32_t topic_;
   int fd_ = -1;
   state state_ = state::idle;
   bool chunked_ = false;
+  bool streamed_ = false;  // got its 200 head
   std::string head_;
   chunked_decoder chunks_;
-  std::unique_ptr<sse::parser> parser_;
+  event_scanner scanner_;
+  std::unique_ptr<sse::parser> parser_;  // --parser libsse only
   std::uint64_t events_ = 0;
   std::uint64_t last_seq_ = 0;
   std::uint64_t order_errors_ = 0;
   std::uint64_t malformed_ = 0;
-  nanoseconds received_at_ = 0;  // the time of the read being parsed
+  nanoseconds received_at_ = 0;  // the time of the read being decoded
 };
 
 struct result {
@@ -494,6 +606,8 @@ struct result {
   bool timed_out = false;
   double seconds = 0;
   double delivered_per_s = 0;
+  double offered_per_s = 0;  // deliveries per second the publishing asked for
+  double publish_per_s = 0;  // POSTs answered per second
   double p50_ms = 0;
   double p99_ms = 0;
   double max_ms = 0;
@@ -505,7 +619,7 @@ class load_run {
   ~load_run();
   int run();
 
-  void on_client_event(client& c, sse::event_view const& ev);
+  void on_client_event(client& c, scanned_event const& ev);
 
  private:
   static constexpr std::uint64_t publisher_tag = ~std::uint64_t{0};
@@ -520,41 +634,52 @@ class load_run {
   void count_move(std::uint64_t from, std::uint64_t to);
   void count_remove(std::uint64_t at);
   std::uint64_t slowest_live() const noexcept;
+  std::size_t pick_topic() noexcept;
 
   void open_publisher();
-  void publish_burst(std::size_t n);
+  void publish_burst(std::size_t n, nanoseconds due);
   void flush_publisher();
   void read_publisher();
   bool publishing_done(nanoseconds now) const;
   void maybe_publish(nanoseconds now);
+  std::size_t inflight_limit() const noexcept;
 
   void report(result const& r, server_sample const& before, server_sample const& connected,
               server_sample const& after) const;
 
   settings s_;
   http_url url_;
-  std::string request_;
+  std::vector<std::string> requests_;  // the GET of each topic
   int epoll_ = -1;
   std::vector<std::unique_ptr<client>> clients_;
   std::vector<char> buffer_;
 
   nanoseconds connect_first_ = 0;
-  std::size_t started_ = 0;     // connections attempted
-  std::size_t pending_ = 0;     // connecting or awaiting the head
-  std::size_t connected_ = 0;   // got a 200 head
-  std::size_t failed_ = 0;      // could not connect, or a non-200 answer
-  std::size_t lost_ = 0;        // closed by the server after connecting
+  std::size_t started_ = 0;    // connections attempted
+  std::size_t pending_ = 0;    // connecting or awaiting the head
+  std::size_t connected_ = 0;  // got a 200 head
+  std::size_t failed_ = 0;     // could not connect, or a non-200 answer
+  std::size_t lost_ = 0;       // closed by the server after connecting
   std::uint64_t framing_errors_ = 0;
 
   // count_at_[k]: live connected clients that have received exactly k events. min_live_ is the
-  // smallest k with a client, so the closed loop knows how far the slowest client is behind.
+  // smallest k with a client, so the closed loop knows how far the slowest client is behind (one
+  // topic only: with several, clients' counts differ by design).
   std::vector<std::uint32_t> count_at_;
   std::uint64_t min_live_ = 0;
   std::size_t live_ = 0;
+  // Per topic: live subscribers and events published. outstanding_ is the number of (live client,
+  // event) pairs published and not yet received, so "everyone caught up" costs nothing to ask.
+  std::vector<std::size_t> live_in_topic_;
+  std::vector<std::uint64_t> published_to_;
+  std::uint64_t outstanding_ = 0;
+  std::uint64_t offered_ = 0;  // deliveries asked for: each event times its topic's live clients
 
   // Publishing.
   int pub_fd_ = -1;
   http_url pub_url_;
+  std::vector<std::string> pub_heads_;  // per topic: the POST's head up to "Content-Length: "
+  std::vector<std::string> topic_names_;
   std::string pub_out_;
   std::size_t pub_out_pos_ = 0;
   bool pub_waiting_writable_ = false;
@@ -562,33 +687,53 @@ class load_run {
   std::uint64_t pub_requests_ = 0;
   std::uint64_t pub_responses_ = 0;
   std::uint64_t pub_errors_ = 0;
+  int pub_first_error_ = 0;
+  nanoseconds last_response_ = 0;
   std::uint64_t published_ = 0;
   nanoseconds first_publish_ = 0;
+  nanoseconds last_publish_ = 0;
   nanoseconds publish_start_ = 0;
   nanoseconds publish_end_ = 0;  // duration mode: stop publishing here
   nanoseconds next_burst_at_ = 0;
+  nanoseconds late_max_ = 0;  // paced: the most a burst went out after it was due
   std::uint64_t bursts_ = 0;
+  std::uint64_t rng_;
   std::string pad_;
 
   // Delivery.
   std::uint64_t delivered_ = 0;
   nanoseconds last_delivery_ = 0;
-  std::vector<nanoseconds> latencies_;
+  latency_histogram latency_;
 };
 
 sse::action client::on_event(sse::event_view const& ev) {
-  run_.on_client_event(*this, ev);
+  // The same rules as the scanner: events of another type are not the benchmark's.
+  if (ev.type != "message") return sse::action::proceed;
+  run_.on_client_event(*this, fanout::parse_benchmark_data(ev.data));
   return sse::action::proceed;
 }
 
-load_run::load_run(settings s) : s_(std::move(s)), url_(parse_url(s_.url)), buffer_(1 << 16) {
-  request_ = "GET " + url_.target + " HTTP/1.1\r\nHost: " + url_.authority +
-             "\r\nAccept: text/event-stream\r\nCache-Control: no-cache\r\n\r\n";
+load_run::load_run(settings s)
+    : s_(std::move(s)),
+      url_(parse_url(s_.url)),
+      buffer_(std::size_t{1} << 18),
+      rng_(s_.seed * 0x9E3779B97F4A7C15ull | 1) {
+  for (std::size_t k = 0; k < s_.topics; ++k) topic_names_.push_back(topic_name(k));
+  for (std::size_t k = 0; k < s_.topics; ++k) {
+    requests_.push_back("GET " + url_.target_for(topic_names_[k]) +
+                        " HTTP/1.1\r\nHost: " + url_.authority +
+                        "\r\nAccept: text/event-stream\r\nCache-Control: no-cache\r\n\r\n");
+  }
+  live_in_topic_.assign(s_.topics, 0);
+  published_to_.assign(s_.topics, 0);
   pad_.assign(s_.pad, 'x');
   epoll_ = epoll_create1(EPOLL_CLOEXEC);
   if (epoll_ < 0) die_errno("epoll_create1");
   clients_.reserve(s_.clients);
-  for (std::size_t i = 0; i < s_.clients; ++i) clients_.push_back(std::make_unique<client>(*this, i));
+  for (std::size_t i = 0; i < s_.clients; ++i) {
+    clients_.push_back(
+        std::make_unique<client>(*this, i, static_cast<std::uint32_t>(i % s_.topics)));
+  }
   count_at_.assign(1, 0);
 }
 
@@ -619,7 +764,18 @@ void load_run::count_remove(std::uint64_t at) {
   }
 }
 
-std::uint64_t load_run::slowest_live() const noexcept { return live_ == 0 ? published_ : min_live_; }
+std::uint64_t load_run::slowest_live() const noexcept {
+  return live_ == 0 ? published_ : min_live_;
+}
+
+std::size_t load_run::pick_topic() noexcept {
+  if (s_.topics == 1) return 0;
+  // xorshift64*: a fixed seed gives every server the same sequence of topics.
+  rng_ ^= rng_ >> 12;
+  rng_ ^= rng_ << 25;
+  rng_ ^= rng_ >> 27;
+  return static_cast<std::size_t>((rng_ * 0x2545F4914F6CDD1Dull) >> 32) % s_.topics;
+}
 
 void load_run::connect_some(nanoseconds now) {
   while (started_ < s_.clients && pending_ < s_.max_pending) {
@@ -649,6 +805,9 @@ void load_run::close_client(client& c, bool failed) {
   if (c.state_ == client::state::connecting || c.state_ == client::state::head) --pending_;
   if (c.state_ == client::state::body) {
     count_remove(c.events_);
+    --live_in_topic_[c.topic_];
+    std::uint64_t owed = published_to_[c.topic_];
+    outstanding_ -= owed > c.events_ ? owed - c.events_ : 0;
     ++lost_;
   }
   if (failed) ++failed_;
@@ -673,8 +832,9 @@ void load_run::on_client_ready(client& c, std::uint32_t events) {
       return;
     }
     // The request is far smaller than any socket buffer: one send carries it.
-    ssize_t n = send(c.fd_, request_.data(), request_.size(), MSG_NOSIGNAL);
-    if (n != static_cast<ssize_t>(request_.size())) {
+    std::string const& request = requests_[c.topic_];
+    ssize_t n = send(c.fd_, request.data(), request.size(), MSG_NOSIGNAL);
+    if (n != static_cast<ssize_t>(request.size())) {
       close_client(c, true);
       return;
     }
@@ -689,30 +849,34 @@ void load_run::on_client_ready(client& c, std::uint32_t events) {
 }
 
 void load_run::read_client(client& c) {
-  ssize_t n = read(c.fd_, buffer_.data(), buffer_.size());
-  if (n < 0 && (errno == EAGAIN || errno == EINTR)) return;
-  if (n <= 0) {
-    if (c.parser_) c.parser_->finish();
-    close_client(c, c.state_ != client::state::body);
-    return;
-  }
-  c.received_at_ = now_ns();
-  std::string_view bytes(buffer_.data(), static_cast<std::size_t>(n));
-  if (c.state_ == client::state::head) {
-    std::size_t old = c.head_.size();
-    c.head_.append(bytes);
-    std::size_t end = c.head_.find("\r\n\r\n", old >= 3 ? old - 3 : 0);
-    if (end == std::string::npos) {
-      if (c.head_.size() > 16384) close_client(c, true);
+  // A client far behind has much to read: a few full buffers per wake-up, then the others' turn.
+  for (int round = 0; round < 4 && c.state_ != client::state::closed; ++round) {
+    ssize_t n = read(c.fd_, buffer_.data(), buffer_.size());
+    if (n < 0 && (errno == EAGAIN || errno == EINTR)) return;
+    if (n <= 0) {
+      if (c.parser_) c.parser_->finish();
+      close_client(c, c.state_ != client::state::body);
       return;
     }
-    std::size_t body_start = end + 4;
-    std::string rest = c.head_.substr(body_start);
-    finish_head(c, end);
-    if (c.state_ == client::state::body && !rest.empty()) feed_body(c, rest);
-    return;
+    c.received_at_ = now_ns();
+    std::string_view bytes(buffer_.data(), static_cast<std::size_t>(n));
+    if (c.state_ == client::state::head) {
+      std::size_t old = c.head_.size();
+      c.head_.append(bytes);
+      std::size_t end = c.head_.find("\r\n\r\n", old >= 3 ? old - 3 : 0);
+      if (end == std::string::npos) {
+        if (c.head_.size() > 16384) close_client(c, true);
+        return;
+      }
+      std::size_t body_start = end + 4;
+      std::string rest = c.head_.substr(body_start);
+      finish_head(c, end);
+      if (c.state_ == client::state::body && !rest.empty()) feed_body(c, rest);
+    } else if (c.state_ == client::state::body) {
+      feed_body(c, bytes);
+    }
+    if (static_cast<std::size_t>(n) < buffer_.size()) return;
   }
-  if (c.state_ == client::state::body) feed_body(c, bytes);
 }
 
 void load_run::finish_head(client& c, std::size_t head_end) {
@@ -724,21 +888,32 @@ void load_run::finish_head(client& c, std::size_t head_end) {
   c.chunked_ = is_chunked(head);
   c.head_.clear();
   c.head_.shrink_to_fit();
-  c.parser_ = std::make_unique<sse::parser>(c);
+  if (s_.full_parser) c.parser_ = std::make_unique<sse::parser>(c);
   c.state_ = client::state::body;
+  c.streamed_ = true;
   --pending_;
   ++connected_;
   ++live_;
+  ++live_in_topic_[c.topic_];
+  outstanding_ +=
+      published_to_[c.topic_];  // a late connection never catches up: it shows as missed
   ++count_at_[0];
   if (live_ == 1) min_live_ = 0;
 }
 
 void load_run::feed_body(client& c, std::string_view bytes) {
+  auto decode = [&](std::string_view piece) {
+    if (c.parser_) {
+      c.parser_->feed(piece);
+    } else {
+      c.scanner_.feed(piece, [&](scanned_event const& ev) { on_client_event(c, ev); });
+    }
+  };
   if (!c.chunked_) {
-    c.parser_->feed(bytes);
+    decode(bytes);
     return;
   }
-  bool ok = c.chunks_.feed(bytes, [&](std::string_view piece) { c.parser_->feed(piece); });
+  bool ok = c.chunks_.feed(bytes, decode);
   if (!ok) {
     ++framing_errors_;
     close_client(c, false);
@@ -747,31 +922,21 @@ void load_run::feed_body(client& c, std::string_view bytes) {
   }
 }
 
-void load_run::on_client_event(client& c, sse::event_view const& ev) {
+void load_run::on_client_event(client& c, scanned_event const& ev) {
   std::uint64_t before = c.events_++;
-  count_move(before, c.events_);
+  if (s_.topics == 1) count_move(before, c.events_);
+  if (before < published_to_[c.topic_]) --outstanding_;
   ++delivered_;
   last_delivery_ = c.received_at_;
-  // data: "SEQ SEND_NS PAD"
-  std::string_view d = ev.data;
-  std::uint64_t seq = 0;
-  nanoseconds sent = 0;
-  auto [p1, e1] = std::from_chars(d.data(), d.data() + d.size(), seq);
-  if (e1 != std::errc{} || p1 == d.data() + d.size() || *p1 != ' ') {
+  if (!ev.well_formed) {
     ++c.malformed_;
     return;
   }
-  auto [p2, e2] = std::from_chars(p1 + 1, d.data() + d.size(), sent);
-  if (e2 != std::errc{}) {
-    ++c.malformed_;
-    return;
-  }
-  (void)p2;
   // Clients connect before the first publish and nothing replays history, so each stream must be
-  // exactly 1, 2, 3, ...
-  if (seq != c.last_seq_ + 1) ++c.order_errors_;
-  c.last_seq_ = seq;
-  if (latencies_.size() < (std::size_t{1} << 26)) latencies_.push_back(c.received_at_ - sent);
+  // exactly 1, 2, 3, ... of its topic.
+  if (ev.seq != c.last_seq_ + 1) ++c.order_errors_;
+  c.last_seq_ = ev.seq;
+  latency_.add(c.received_at_ - ev.sent_ns);
 }
 
 // -- publishing ---------------------------------------------------------------------------------
@@ -788,6 +953,13 @@ void load_run::open_publisher() {
     fcntl(pub_fd_, F_SETFL, flags | O_NONBLOCK);
   } else if (s_.publisher == publish_kind::http) {
     pub_url_ = parse_url(s_.publish_url);
+    for (std::size_t k = 0; k < s_.topics; ++k) {
+      std::string h = "POST " + pub_url_.target_for(topic_names_[k]) +
+                      " HTTP/1.1\r\nHost: " + pub_url_.authority + "\r\n";
+      if (!s_.publish_token.empty()) h += "Authorization: Bearer " + s_.publish_token + "\r\n";
+      h += "Content-Type: text/plain\r\nContent-Length: ";
+      pub_heads_.push_back(std::move(h));
+    }
     pub_fd_ = open_connection(pub_url_);
     if (pub_fd_ < 0) die_errno("connect to the publish URL");
   } else {
@@ -800,25 +972,37 @@ void load_run::open_publisher() {
   if (epoll_ctl(epoll_, EPOLL_CTL_ADD, pub_fd_, &ev) != 0) die_errno("epoll_ctl publisher");
 }
 
-void load_run::publish_burst(std::size_t n) {
+void load_run::publish_burst(std::size_t n, nanoseconds due) {
   nanoseconds sent = now_ns();
   if (first_publish_ == 0) first_publish_ = sent;
+  last_publish_ = sent;
+  if (due != 0) late_max_ = std::max(late_max_, sent - due);
   char head[64];
   for (std::size_t i = 0; i < n; ++i) {
+    std::size_t topic = pick_topic();
+    std::uint64_t seq = ++published_to_[topic];
     ++published_;
-    int len = std::snprintf(head, sizeof head, "%" PRIu64 " %" PRId64 " ", published_, sent);
+    outstanding_ += live_in_topic_[topic];
+    offered_ += live_in_topic_[topic];
+    int len = std::snprintf(head, sizeof head, "%" PRIu64 " %" PRId64 " ", seq, sent);
     std::string_view prefix(head, static_cast<std::size_t>(len));
     if (s_.publisher == publish_kind::pipe) {
-      pub_out_.append(prefix).append(pad_).push_back('\n');
+      if (s_.format == line_format::json) {
+        pub_out_.append("{\"topic\":\"").append(topic_names_[topic]).append("\",\"data\":\"");
+        pub_out_.append(prefix).append(pad_).append("\"}\n");
+      } else {
+        pub_out_.append(prefix).append(pad_).push_back('\n');
+      }
     } else {
       std::size_t body = prefix.size() + pad_.size();
-      pub_out_.append("POST ").append(pub_url_.target).append(" HTTP/1.1\r\nHost: ");
-      pub_out_.append(pub_url_.authority).append("\r\nContent-Type: text/plain\r\nContent-Length: ");
-      pub_out_.append(std::to_string(body)).append("\r\n\r\n").append(prefix).append(pad_);
+      pub_out_.append(pub_heads_[topic]).append(std::to_string(body)).append("\r\n\r\n");
+      pub_out_.append(prefix).append(pad_);
       ++pub_requests_;
     }
   }
-  if (published_ >= count_at_.size()) count_at_.resize(static_cast<std::size_t>(published_) + 1, 0);
+  if (published_ >= count_at_.size() && s_.topics == 1) {
+    count_at_.resize(static_cast<std::size_t>(published_) + 1, 0);
+  }
   flush_publisher();
 }
 
@@ -836,7 +1020,7 @@ void load_run::flush_publisher() {
     pub_out_.clear();
     pub_out_pos_ = 0;
   }
-  bool want = pub_out_pos_ < pub_out_.size() || !pub_out_.empty();
+  bool want = !pub_out_.empty();
   if (want != pub_waiting_writable_) {
     epoll_event ev{};
     ev.events = (s_.publisher == publish_kind::http ? EPOLLIN : 0u) | (want ? EPOLLOUT : 0u);
@@ -848,36 +1032,42 @@ void load_run::flush_publisher() {
 
 // Responses to the POSTs: counted, and any status but 2xx is an error.
 void load_run::read_publisher() {
-  char buf[16384];
+  char buf[65536];
   ssize_t n = read(pub_fd_, buf, sizeof buf);
   if (n < 0 && (errno == EAGAIN || errno == EINTR)) return;
   if (n <= 0) die("the publish connection closed (is keepalive_requests high enough?)");
+  nanoseconds at = now_ns();
   pub_in_.append(buf, static_cast<std::size_t>(n));
+  std::size_t pos = 0;
   for (;;) {
-    std::size_t end = pub_in_.find("\r\n\r\n");
-    if (end == std::string::npos) return;
-    std::string_view head(pub_in_.data(), end + 2);
+    std::size_t end = pub_in_.find("\r\n\r\n", pos);
+    if (end == std::string::npos) break;
+    std::string_view head(pub_in_.data() + pos, end + 2 - pos);
     int code = status_code(head);
     std::size_t consumed = end + 4;
     if (is_chunked(head)) {
       // Small bodies: wait for the whole thing, then skip it.
-      std::size_t last = pub_in_.find("\r\n0\r\n\r\n", end);
-      if (last == std::string::npos) {
-        if (pub_in_.compare(consumed, 5, "0\r\n\r\n") != 0) return;
+      if (pub_in_.compare(consumed, 5, "0\r\n\r\n") == 0) {
         consumed += 5;
       } else {
+        std::size_t last = pub_in_.find("\r\n0\r\n\r\n", consumed);
+        if (last == std::string::npos) break;
         consumed = last + 7;
       }
     } else if (auto cl = header_value(head, "content-length:")) {
       std::size_t length = 0;
       std::from_chars(cl->data(), cl->data() + cl->size(), length);
-      if (pub_in_.size() < consumed + length) return;
+      if (pub_in_.size() < consumed + length) break;
       consumed += length;
     }
-    if (code < 200 || code > 299) ++pub_errors_;
+    if (code < 200 || code > 299) {
+      if (pub_errors_++ == 0) pub_first_error_ = code;
+    }
     ++pub_responses_;
-    pub_in_.erase(0, consumed);
+    last_response_ = at;
+    pos = consumed;
   }
+  pub_in_.erase(0, pos);
 }
 
 bool load_run::publishing_done(nanoseconds now) const {
@@ -886,38 +1076,46 @@ bool load_run::publishing_done(nanoseconds now) const {
   return now >= publish_end_;
 }
 
+std::size_t load_run::inflight_limit() const noexcept {
+  if (s_.publisher != publish_kind::http) return std::numeric_limits<std::size_t>::max();
+  if (s_.inflight != 0) return s_.inflight;
+  if (s_.rate == 0 && s_.window != 0) return s_.window;
+  return std::numeric_limits<std::size_t>::max();
+}
+
 void load_run::maybe_publish(nanoseconds now) {
   if (publishing_done(now)) return;
   std::uint64_t limit = s_.events ? *s_.events : std::numeric_limits<std::uint64_t>::max();
+  std::size_t const inflight = inflight_limit();
   if (s_.rate > 0) {
-    // Paced: burst k is due at k * burst / rate seconds after the start.
+    // Paced: burst k is due at k * burst / rate seconds after the start, whatever the clients do.
     while (!publishing_done(now) && now >= next_burst_at_) {
-      publish_burst(static_cast<std::size_t>(std::min<std::uint64_t>(s_.burst, limit - published_)));
+      if (pub_requests_ - pub_responses_ + s_.burst > inflight) return;
+      publish_burst(static_cast<std::size_t>(std::min<std::uint64_t>(s_.burst, limit - published_)),
+                    next_burst_at_);
       ++bursts_;
-      next_burst_at_ = publish_start_ + static_cast<nanoseconds>(static_cast<double>(bursts_) *
-                                                                 static_cast<double>(s_.burst) /
-                                                                 s_.rate * 1e9);
+      next_burst_at_ =
+          publish_start_ + static_cast<nanoseconds>(static_cast<double>(bursts_) *
+                                                    static_cast<double>(s_.burst) / s_.rate * 1e9);
     }
     return;
   }
-  // Closed loop: keep at most --window events ahead of the slowest client, and the POSTs answered.
+  // Closed loop: keep at most --window events ahead of the slowest client, and at most --inflight
+  // POSTs unanswered.
   while (!publishing_done(now)) {
-    std::uint64_t ahead = published_ - slowest_live();
-    if (ahead + s_.burst > s_.window) return;
-    if (s_.publisher == publish_kind::http && pub_requests_ - pub_responses_ + s_.burst > s_.window) {
-      return;
-    }
-    if (!pub_out_.empty()) return;  // the pipe is full: the server is not reading
+    if (s_.window != 0 && published_ - slowest_live() + s_.burst > s_.window) return;
+    if (pub_requests_ - pub_responses_ + s_.burst > inflight) return;
+    if (!pub_out_.empty()) return;  // the pipe or socket is full: the server is not reading
     std::size_t n = static_cast<std::size_t>(std::min<std::uint64_t>(s_.burst, limit - published_));
-    publish_burst(n);
+    publish_burst(n, 0);
   }
 }
 
 // -- the loop -------------------------------------------------------------------------------------
 
 void load_run::poll(int timeout_ms) {
-  epoll_event events[256];
-  int n = epoll_wait(epoll_, events, 256, timeout_ms);
+  epoll_event events[1024];
+  int n = epoll_wait(epoll_, events, 1024, timeout_ms);
   if (n < 0) {
     if (errno == EINTR) return;
     die_errno("epoll_wait");
@@ -953,7 +1151,8 @@ int load_run::run() {
   }
   if (getrlimit(RLIMIT_NOFILE, &lim) == 0 && lim.rlim_cur != RLIM_INFINITY &&
       lim.rlim_cur < s_.clients + 16) {
-    std::fprintf(stderr, "fanout-loadgen: error: %zu clients need more descriptors than the limit %llu\n",
+    std::fprintf(stderr,
+                 "fanout-loadgen: error: %zu clients need more descriptors than the limit %llu\n",
                  s_.clients, static_cast<unsigned long long>(lim.rlim_cur));
     return 2;
   }
@@ -1002,14 +1201,20 @@ int load_run::run() {
       poll(wait_ms(now, next));
     }
   }
+  nanoseconds const published_at = now_ns();
 
-  // 4. Wait for every live client to get every event (and every POST its answer).
+  // 4. Wait for every live client to get every event of its topic (and every POST its answer).
   std::uint64_t expected = s_.publisher == publish_kind::none ? s_.events.value_or(0) : published_;
-  nanoseconds drain_until = std::min(deadline, now_ns() + seconds_to_ns(s_.drain));
+  if (s_.publisher == publish_kind::none) {
+    for (std::size_t t = 0; t < s_.topics; ++t) {
+      published_to_[t] = expected;
+      outstanding_ += expected * live_in_topic_[t];
+    }
+  }
+  nanoseconds drain_until = std::min(deadline, published_at + seconds_to_ns(s_.drain));
   if (s_.publisher == publish_kind::none && s_.events) drain_until = deadline;
   for (;;) {
-    bool caught_up = (live_ == 0 || slowest_live() >= expected) && pub_out_.empty() &&
-                     pub_responses_ >= pub_requests_;
+    bool caught_up = outstanding_ == 0 && pub_out_.empty() && pub_responses_ >= pub_requests_;
     if (caught_up) break;
     nanoseconds now = now_ns();
     if (now >= drain_until) {
@@ -1025,33 +1230,41 @@ int load_run::run() {
   r.expected = expected;
   r.timed_out = timed_out;
   bool any = false;
+  bool exact = true;
   for (auto const& c : clients_) {
-    if (!c->parser_) continue;  // never connected
+    std::uint64_t owed = published_to_[c->topic_];
+    if (!c->streamed_) {  // never got its 200: everything its topic had is missed
+      r.missed += owed;
+      exact = false;
+      continue;
+    }
     r.events_min = any ? std::min(r.events_min, c->events_) : c->events_;
     r.events_max = any ? std::max(r.events_max, c->events_) : c->events_;
     any = true;
     r.order_errors += c->order_errors_;
     r.malformed += c->malformed_;
-    if (c->events_ < expected) r.missed += expected - c->events_;
+    if (c->events_ < owed) r.missed += owed - c->events_;
+    if (c->events_ != owed) exact = false;
   }
-  r.missed += static_cast<std::uint64_t>(s_.clients - connected_) * expected;
-  r.all_delivered = connected_ == s_.clients && failed_ == 0 && lost_ == 0 &&
-                    r.events_min == expected && r.events_max == expected && r.order_errors == 0 &&
-                    r.malformed == 0 && framing_errors_ == 0 && pub_errors_ == 0;
-  if (!latencies_.empty()) {
-    auto pick = [&](double q) {
-      auto k = static_cast<std::size_t>(q * static_cast<double>(latencies_.size() - 1));
-      std::nth_element(latencies_.begin(), latencies_.begin() + static_cast<std::ptrdiff_t>(k),
-                       latencies_.end());
-      return static_cast<double>(latencies_[k]) / 1e6;
-    };
-    r.p50_ms = pick(0.50);
-    r.p99_ms = pick(0.99);
-    r.max_ms = static_cast<double>(*std::max_element(latencies_.begin(), latencies_.end())) / 1e6;
+  r.all_delivered = connected_ == s_.clients && failed_ == 0 && lost_ == 0 && exact &&
+                    r.order_errors == 0 && r.malformed == 0 && framing_errors_ == 0 &&
+                    pub_errors_ == 0 && pub_responses_ == pub_requests_;
+  if (latency_.count() > 0) {
+    r.p50_ms = static_cast<double>(latency_.quantile(0.50)) / 1e6;
+    r.p99_ms = static_cast<double>(latency_.quantile(0.99)) / 1e6;
+    r.max_ms = static_cast<double>(latency_.max()) / 1e6;
   }
   if (delivered_ > 0 && last_delivery_ > first_publish_) {
     r.seconds = static_cast<double>(last_delivery_ - first_publish_) / 1e9;
     r.delivered_per_s = static_cast<double>(delivered_) / r.seconds;
+  }
+  if (last_publish_ > first_publish_) {
+    r.offered_per_s =
+        static_cast<double>(offered_) / (static_cast<double>(last_publish_ - first_publish_) / 1e9);
+  }
+  if (pub_responses_ > 0 && last_response_ > first_publish_) {
+    r.publish_per_s = static_cast<double>(pub_responses_) /
+                      (static_cast<double>(last_response_ - first_publish_) / 1e9);
   }
   report(r, before, connected, after);
   return r.all_delivered && !timed_out ? 0 : 1;
@@ -1062,61 +1275,77 @@ void load_run::report(result const& r, server_sample const& before, server_sampl
   bool server = s_.server_pid > 0 && before.ok && connected.ok && after.ok;
   double per_client_kib = 0;
   if (server && connected_ > 0) {
-    per_client_kib = (static_cast<double>(connected.rss_kib) - static_cast<double>(before.rss_kib)) /
-                     static_cast<double>(connected_);
+    per_client_kib =
+        (static_cast<double>(connected.rss_kib) - static_cast<double>(before.rss_kib)) /
+        static_cast<double>(connected_);
   }
   double cpu_s = server ? after.cpu_s - connected.cpu_s : 0;
   double cpu_us_per_event = delivered_ > 0 ? cpu_s * 1e6 / static_cast<double>(delivered_) : 0;
   // Shares of one CPU while publishing and draining: the side near 1.0 was the bottleneck.
   double window_s = static_cast<double>(after.at - connected.at) / 1e9;
-  bool flowed = delivered_ > 0 && window_s > 0;
+  bool flowed = (delivered_ > 0 || pub_responses_ > 0) && window_s > 0;
   double server_share = flowed ? cpu_s / window_s : 0;
   double loadgen_share = flowed ? (after.own_cpu_s - connected.own_cpu_s) / window_s : 0;
+  double late_ms = static_cast<double>(late_max_) / 1e6;
   if (s_.json) {
     std::printf(
-        "{\"clients\": %zu, \"connected\": %zu, \"failed\": %zu, \"lost\": %zu, "
+        "{\"clients\": %zu, \"topics\": %zu, \"connected\": %zu, \"failed\": %zu, \"lost\": %zu, "
         "\"published\": %" PRIu64 ", \"expected\": %" PRIu64 ", \"events_min\": %" PRIu64
-        ", \"events_max\": %" PRIu64 ", \"missed\": %" PRIu64 ", \"order_errors\": %" PRIu64 ", \"malformed\": %" PRIu64
-        ", \"framing_errors\": %" PRIu64 ", \"publish_errors\": %" PRIu64
+        ", \"events_max\": %" PRIu64 ", \"missed\": %" PRIu64 ", \"order_errors\": %" PRIu64
+        ", \"malformed\": %" PRIu64 ", \"framing_errors\": %" PRIu64
+        ", \"publish_requests\": %" PRIu64 ", \"publish_responses\": %" PRIu64
+        ", \"publish_errors\": %" PRIu64
+        ", \"publish_first_error\": %d"
         ", \"all_delivered\": %s, \"timed_out\": %s, \"delivered\": %" PRIu64
-        ", \"seconds\": %.3f, \"delivered_per_s\": %.0f, \"latency_samples\": %zu"
+        ", \"seconds\": %.3f, \"delivered_per_s\": %.0f, \"offered_per_s\": %.0f"
+        ", \"publish_per_s\": %.0f, \"publish_late_max_ms\": %.3f, \"latency_samples\": %" PRIu64
         ", \"latency_p50_ms\": %.3f, \"latency_p99_ms\": %.3f, \"latency_max_ms\": %.3f"
-        ", \"loadgen_cpu_share\": %.3f",
-        s_.clients, connected_, failed_, lost_, published_, r.expected, r.events_min, r.events_max,
-        r.missed, r.order_errors, r.malformed, framing_errors_, pub_errors_, r.all_delivered ? "true" : "false",
-        r.timed_out ? "true" : "false", delivered_, r.seconds, r.delivered_per_s, latencies_.size(),
-        r.p50_ms, r.p99_ms, r.max_ms, loadgen_share);
+        ", \"parser\": \"%s\", \"loadgen_cpu_share\": %.3f",
+        s_.clients, s_.topics, connected_, failed_, lost_, published_, r.expected, r.events_min,
+        r.events_max, r.missed, r.order_errors, r.malformed, framing_errors_, pub_requests_,
+        pub_responses_, pub_errors_, pub_first_error_, r.all_delivered ? "true" : "false",
+        r.timed_out ? "true" : "false", delivered_, r.seconds, r.delivered_per_s, r.offered_per_s,
+        r.publish_per_s, late_ms, latency_.count(), r.p50_ms, r.p99_ms, r.max_ms,
+        s_.full_parser ? "libsse" : "scan", loadgen_share);
     if (server) {
-      std::printf(
-          ", \"server_rss_before_kib\": %" PRIu64 ", \"server_rss_connected_kib\": %" PRIu64
-          ", \"server_rss_after_kib\": %" PRIu64
-          ", \"kib_per_client\": %.3f, \"server_cpu_s\": %.3f, \"cpu_us_per_event\": %.3f"
-          ", \"server_cpu_share\": %.3f, \"server_user_s\": %.3f",
-          before.rss_kib, connected.rss_kib, after.rss_kib, per_client_kib, cpu_s, cpu_us_per_event,
-          server_share, after.user_s - connected.user_s);
+      std::printf(", \"server_rss_before_kib\": %" PRIu64 ", \"server_rss_connected_kib\": %" PRIu64
+                  ", \"server_rss_after_kib\": %" PRIu64
+                  ", \"kib_per_client\": %.3f, \"server_cpu_s\": %.3f, \"cpu_us_per_event\": %.3f"
+                  ", \"server_cpu_share\": %.3f, \"server_user_s\": %.3f",
+                  before.rss_kib, connected.rss_kib, after.rss_kib, per_client_kib, cpu_s,
+                  cpu_us_per_event, server_share, after.user_s - connected.user_s);
     }
     std::printf("}\n");
     return;
   }
-  std::printf("clients         %zu requested, %zu connected, %zu failed, %zu lost\n", s_.clients,
-              connected_, failed_, lost_);
-  std::printf("events          %" PRIu64 " expected; per client min %" PRIu64 ", max %" PRIu64
+  std::printf(
+      "clients         %zu requested over %zu topic(s), %zu connected, %zu failed, %zu lost\n",
+      s_.clients, s_.topics, connected_, failed_, lost_);
+  std::printf("events          %" PRIu64 " published; per client min %" PRIu64 ", max %" PRIu64
               "; %" PRIu64 " missed, %" PRIu64 " out of order, %" PRIu64 " malformed\n",
-              r.expected, r.events_min, r.events_max, r.missed, r.order_errors, r.malformed);
+              published_, r.events_min, r.events_max, r.missed, r.order_errors, r.malformed);
   std::printf("all delivered   %s%s\n", r.all_delivered ? "yes" : "no",
               r.timed_out ? " (timed out)" : "");
-  std::printf("delivered       %" PRIu64 " events in %.3f s: %.0f events/s\n", delivered_,
-              r.seconds, r.delivered_per_s);
-  std::printf("latency         p50 %.3f ms, p99 %.3f ms, max %.3f ms (%zu samples)\n", r.p50_ms,
-              r.p99_ms, r.max_ms, latencies_.size());
-  if (server) {
-    std::printf("server RSS      %" PRIu64 " KiB before, %" PRIu64 " KiB connected (%.3f KiB per client), %" PRIu64
-                " KiB after\n",
-                before.rss_kib, connected.rss_kib, per_client_kib, after.rss_kib);
-    std::printf("server CPU      %.3f s (%.3f s user): %.3f us per delivered event; %.0f%% of a CPU\n",
-                cpu_s, after.user_s - connected.user_s, cpu_us_per_event, server_share * 100);
+  std::printf("delivered       %" PRIu64 " events in %.3f s: %.0f events/s (%.0f/s offered)\n",
+              delivered_, r.seconds, r.delivered_per_s, r.offered_per_s);
+  std::printf("latency         p50 %.3f ms, p99 %.3f ms, max %.3f ms (%" PRIu64 " samples)\n",
+              r.p50_ms, r.p99_ms, r.max_ms, latency_.count());
+  if (s_.publisher == publish_kind::http) {
+    std::printf("publishing      %" PRIu64 " POSTs, %" PRIu64 " answered (%.0f/s), %" PRIu64
+                " errors (first: %d)\n",
+                pub_requests_, pub_responses_, r.publish_per_s, pub_errors_, pub_first_error_);
   }
-  std::printf("load generator  %.0f%% of a CPU while publishing and draining\n", loadgen_share * 100);
+  if (s_.rate > 0) std::printf("pacing          the latest burst went out %.3f ms late\n", late_ms);
+  if (server) {
+    std::printf("server RSS      %" PRIu64 " KiB before, %" PRIu64
+                " KiB connected (%.3f KiB per client), %" PRIu64 " KiB after\n",
+                before.rss_kib, connected.rss_kib, per_client_kib, after.rss_kib);
+    std::printf(
+        "server CPU      %.3f s (%.3f s user): %.3f us per delivered event; %.0f%% of a CPU\n",
+        cpu_s, after.user_s - connected.user_s, cpu_us_per_event, server_share * 100);
+  }
+  std::printf("load generator  %.0f%% of a CPU while publishing and draining\n",
+              loadgen_share * 100);
 }
 
 // Prints a TCP port on 127.0.0.1 that is free now, for servers that cannot take port 0 (nginx).

@@ -1,61 +1,82 @@
 #!/usr/bin/env bash
-# bench.fanout.smoke: the fan-out benchmark's pipeline on a small load, as a correctness check.
-# 50 clients connect to sse-serve, the load generator writes 200 timestamped lines into its stdin
-# (in bursts, closed loop, then paced), and every client must get every event, in order, once.
+# bench.fanout.smoke: the fan-out benchmark's pipelines on a small load, as a correctness check.
+# 50 clients connect to sse-serve and to the yardstick; the load generator publishes 200
+# timestamped events (in bursts, closed loop, then paced; over stdin as lines, as JSON lines to 5
+# topics, and as POSTs to 5 topics and to no subscriber at all, one in flight and pipelined);
+# every client must get every event of its topic, in order, once, and every POST its 2xx.
 # Nothing here is timed: the only bound is a deadline against hangs.
-# usage: smoke.sh SSE_SERVE FANOUT_LOADGEN
+# usage: smoke.sh SSE_SERVE FANOUT_LOADGEN FANOUT_YARDSTICK
 set -euo pipefail
 
-serve=${1:?usage: smoke.sh SSE_SERVE FANOUT_LOADGEN}
-loadgen=${2:?usage: smoke.sh SSE_SERVE FANOUT_LOADGEN}
-for exe in "$serve" "$loadgen"; do
+serve=${1:?usage: smoke.sh SSE_SERVE FANOUT_LOADGEN FANOUT_YARDSTICK}
+loadgen=${2:?usage: smoke.sh SSE_SERVE FANOUT_LOADGEN FANOUT_YARDSTICK}
+yardstick=${3:?usage: smoke.sh SSE_SERVE FANOUT_LOADGEN FANOUT_YARDSTICK}
+for exe in "$serve" "$loadgen" "$yardstick"; do
   [ -x "$exe" ] || { echo "smoke: error: not executable: $exe" >&2; exit 1; }
 done
 
 tmp=$(mktemp -d)
-server_pid=
+pids=()
 cleanup() {
-  if [ -n "$server_pid" ]; then
-    kill "$server_pid" 2>/dev/null || true
-    wait "$server_pid" 2>/dev/null || true
-  fi
+  local pid
+  for pid in "${pids[@]}"; do
+    kill "$pid" 2>/dev/null || true
+    wait "$pid" 2>/dev/null || true
+  done
   rm -rf "$tmp"
 }
 trap cleanup EXIT
 
-# Hold the FIFO open read-write, so sse-serve's stdin opens at once and sees no EOF between runs.
-mkfifo "$tmp/stdin"
-exec 3<>"$tmp/stdin"
-"$serve" --port 0 --ping 0 <"$tmp/stdin" 2>"$tmp/stderr" &
-server_pid=$!
-
-url=
-for _ in $(seq 200); do
-  url=$(sed -n 's|.*listening on \(http://[^ ]*\).*|\1|p' "$tmp/stderr" | head -n 1)
-  [ -n "$url" ] && break
-  kill -0 "$server_pid" 2>/dev/null || break
-  sleep 0.05
-done
-if [ -z "$url" ]; then
-  echo "smoke: error: sse-serve printed no 'listening on' line; its stderr:" >&2
-  cat "$tmp/stderr" >&2
+if ! "$serve" --help | grep -q -- '--publish-token-file'; then
+  echo "smoke: error: $serve has no --publish-token-file (HTTP publishing)" >&2
   exit 1
 fi
-url=${url%/}/events
+echo "smoke-token-$$" >"$tmp/token"
+
+# start NAME FD COMMAND...: runs COMMAND with its stdin on a FIFO held open read-write on FD
+# (so it opens at once and sees no EOF between runs); sets url_NAME and pid_NAME.
+start() {
+  local name=$1 fd=$2 url= _
+  shift 2
+  mkfifo "$tmp/$name.in"
+  : >"$tmp/$name.err"  # before the loop below reads it (the child opens it a moment later)
+  eval "exec $fd<>\"\$tmp/\$name.in\""
+  "$@" <"$tmp/$name.in" 2>"$tmp/$name.err" &
+  pids+=($!)
+  printf -v "pid_$name" %s $!
+  for _ in $(seq 200); do
+    url=$(sed -n 's|.*listening on \(http://[^ ]*\).*|\1|p' "$tmp/$name.err" | head -n 1) || url=
+    [ -n "$url" ] && break
+    kill -0 "$!" 2>/dev/null || break
+    sleep 0.05
+  done
+  if [ -z "$url" ]; then
+    echo "smoke: error: $name printed no 'listening on' line; its stderr:" >&2
+    cat "$tmp/$name.err" >&2
+    exit 1
+  fi
+  printf -v "url_$name" %s "${url%/}"
+}
+
+start serve 3 "$serve" --port 0 --ping 0 --publish-token-file "$tmp/token"
+start json 4 "$serve" --port 0 --ping 0 --format json
+start yardstick 5 "$yardstick" --port 0
 
 failures=0
-# run NAME EXPECTED_EVENTS LOADGEN_ARGS...: one load generator run; every check must hold.
+# run NAME PID CLIENTS CHECKS LOADGEN_ARGS...: one load generator run; the usual fields and each
+# of CHECKS (';'-separated '"key": value,' texts) must be in its report.
 run() {
-  local name=$1 expected=$2
-  shift 2
+  local name=$1 pid=$2 clients=$3 checks=$4
+  shift 4
   local status=0
-  "$loadgen" --url "$url" --clients 50 --publish-fd 3 --server-pid "$server_pid" \
-    --timeout 60 --drain 20 --json "$@" >"$tmp/$name.json" || status=$?
+  "$loadgen" --clients "$clients" --server-pid "$pid" --timeout 60 --drain 20 --json "$@" \
+    >"$tmp/$name.json" || status=$?
   echo "$name: $(cat "$tmp/$name.json")"
-  local field
-  for field in '"connected": 50,' "\"published\": $expected," "\"events_min\": $expected," \
-               "\"events_max\": $expected," '"order_errors": 0,' '"malformed": 0,' \
-               '"missed": 0,' '"lost": 0,' '"all_delivered": true,' '"timed_out": false,'; do
+  local field extra
+  IFS=';' read -ra extra <<<"$checks"
+  for field in "\"connected\": $clients," '"order_errors": 0,' '"malformed": 0,' '"missed": 0,' \
+               '"lost": 0,' '"framing_errors": 0,' '"publish_errors": 0,' '"all_delivered": true,' \
+               '"timed_out": false,' "${extra[@]}"; do
     if ! grep -qF -- "$field" "$tmp/$name.json"; then
       echo "smoke: FAIL ($name): expected $field" >&2
       failures=$((failures + 1))
@@ -66,16 +87,39 @@ run() {
     failures=$((failures + 1))
   fi
 }
+every200='"published": 200,;"events_min": 200,;"events_max": 200,'
 
-# Bursts of 10 lines, at most 50 events ahead of the slowest client: several frames per writev.
-run burst 200 --events 200 --burst 10 --window 50
-# Paced, one line at a time (each event its own write).
-run paced 200 --events 200 --rate 400
+# Bursts of 10 lines, at most 50 events ahead of the slowest client: several frames per write.
+run burst "$pid_serve" 50 "$every200" --url "$url_serve/events" --publish-fd 3 \
+  --events 200 --burst 10 --window 50
+# Paced, one line at a time (each event its own write), decoded by libsse's full parser: the
+# scanner's counts above must be the parser's.
+run paced "$pid_serve" 50 "$every200" --url "$url_serve/events" --publish-fd 3 \
+  --events 200 --rate 400 --parser libsse
+# The yardstick, the same two ways.
+run yardstick-burst "$pid_yardstick" 50 "$every200" --url "$url_yardstick/events" --publish-fd 5 \
+  --events 200 --burst 10 --window 50
+run yardstick-paced "$pid_yardstick" 50 "$every200" --url "$url_yardstick/events" --publish-fd 5 \
+  --events 200 --rate 400 --parser libsse
+# Topics over stdin: JSON lines with a "topic", 5 topics x 10 clients on /events/TOPIC.
+run topics-stdin "$pid_json" 50 '"published": 200,' --url "$url_json/events/{topic}" --topics 5 \
+  --publish-fd 4 --publish-format json --events 200 --rate 400
+# The same over HTTP: POSTs to /events/TOPIC over one keep-alive connection.
+run topics-http "$pid_serve" 50 '"published": 200,;"publish_responses": 200,' \
+  --url "$url_serve/events/{topic}" --topics 5 --publish-url "$url_serve/events/{topic}" \
+  --publish-token-file "$tmp/token" --events 200 --rate 400
+# Publish rate, no subscriber: one request in flight, then pipelined.
+for inflight in 1 8; do
+  run "publish-$inflight" "$pid_serve" 0 '"publish_responses": 200,' --url "$url_serve/events" \
+    --publish-url "$url_serve/events/{topic}" --publish-token-file "$tmp/token" --events 200 \
+    --window 0 --inflight "$inflight"
+done
 
-if ! kill -0 "$server_pid" 2>/dev/null; then
-  echo "smoke: FAIL: sse-serve is no longer running; its stderr:" >&2
-  cat "$tmp/stderr" >&2
-  failures=$((failures + 1))
-fi
+for pid in "${pids[@]}"; do
+  if ! kill -0 "$pid" 2>/dev/null; then
+    echo "smoke: FAIL: server $pid is no longer running" >&2
+    failures=$((failures + 1))
+  fi
+done
 [ "$failures" -eq 0 ] || exit 1
 echo "smoke: ok"

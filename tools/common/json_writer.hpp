@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <array>
+#include <cassert>
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
@@ -47,10 +48,21 @@ class json_writer {
     *room(1) = c;
     ++used_;
   }
+  // JSON text the caller knows is one valid value, copied as is except that line breaks (which
+  // valid JSON holds only as whitespace between tokens) become spaces, so it stays on one line.
+  void json_text(std::string_view json);
   // s as a JSON string literal, as append_json_string.
   void string(std::string_view s);
+  // The same for an s known to be valid UTF-8, as libsse's parser reports every field (it decodes
+  // the stream as the WHATWG standard says, U+FFFD for what is not): the check is skipped, which
+  // saves a second pass over non-ASCII text. Debug builds assert it.
+  void utf8_string(std::string_view s);
 
  private:
+#if defined(__SSE2__)
+  // Writes [p, p+n) escaped, without quotes; nonzero when a byte >= 0x80 was among them.
+  unsigned escape(char const* p, std::size_t n);
+#endif
   char* room(std::size_t n) {
     // Grow by what this writer has written so far (geometric, so escape-heavy data stays linear),
     // never by the whole buffer, which holds the rest of the chunk's output too.
@@ -68,6 +80,27 @@ class json_writer {
 // corpus.
 namespace detail {
 
+struct escape_text {
+  char text[8];
+  std::size_t size;
+};
+// The JSON escape of each byte that needs one, padded to 8 bytes so it is copied with a fixed size.
+inline constexpr std::array<escape_text, 256> escapes = [] {
+  std::array<escape_text, 256> t{};
+  constexpr char hex[] = "0123456789abcdef";
+  for (unsigned c = 0; c < 0x20; ++c)
+    t[c] = {{'\\', 'u', '0', '0', hex[c >> 4], hex[c & 0xF], 0, 0}, 6};
+  t['"'] = {{'\\', '"'}, 2};
+  t['\\'] = {{'\\', '\\'}, 2};
+  t['\n'] = {{'\\', 'n'}, 2};
+  t['\r'] = {{'\\', 'r'}, 2};
+  t['\t'] = {{'\\', 't'}, 2};
+  t['\b'] = {{'\\', 'b'}, 2};
+  t['\f'] = {{'\\', 'f'}, 2};
+  return t;
+}();
+
+#if !defined(__SSE2__)
 // 0: copy as is; 1: needs a JSON escape. Bytes >= 0x80 are copied: the string is valid UTF-8 by
 // the time it is escaped (see json_writer::string).
 inline constexpr std::array<unsigned char, 256> byte_class = [] {
@@ -86,72 +119,157 @@ inline bool needs_care(std::uint64_t x) {
   return (below_space | has_zero(x ^ (ones * '"')) | has_zero(x ^ (ones * '\\'))) != 0;
 }
 
-struct escape_text {
-  char text[8];
-  std::size_t size;
-};
-// The JSON escape of each byte of class 1, padded to 8 bytes so it is copied with a fixed size.
-inline constexpr std::array<escape_text, 256> escapes = [] {
-  std::array<escape_text, 256> t{};
-  constexpr char hex[] = "0123456789abcdef";
-  for (unsigned c = 0; c < 0x20; ++c)
-    t[c] = {{'\\', 'u', '0', '0', hex[c >> 4], hex[c & 0xF], 0, 0}, 6};
-  t['"'] = {{'\\', '"'}, 2};
-  t['\\'] = {{'\\', '\\'}, 2};
-  t['\n'] = {{'\\', 'n'}, 2};
-  t['\r'] = {{'\\', 'r'}, 2};
-  t['\t'] = {{'\\', 't'}, 2};
-  t['\b'] = {{'\\', 'b'}, 2};
-  t['\f'] = {{'\\', 'f'}, 2};
-  return t;
-}();
-
 // The index of the first byte from i that needs an escape, or n.
 inline std::size_t next_care(char const* p, std::size_t i, std::size_t n) {
-#if defined(__SSE2__)
-  for (; i + 16 <= n; i += 16) {
-    __m128i const v = _mm_loadu_si128(reinterpret_cast<__m128i const*>(p + i));
-    // Unsigned v <= 0x1F: min(v, 0x1F) == v.
-    __m128i const hit = _mm_or_si128(_mm_cmpeq_epi8(_mm_min_epu8(v, _mm_set1_epi8(0x1F)), v),
-                                     _mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('"')),
-                                                  _mm_cmpeq_epi8(v, _mm_set1_epi8('\\'))));
-    if (unsigned const mask = static_cast<unsigned>(_mm_movemask_epi8(hit)); mask != 0) {
-      return i + static_cast<unsigned>(__builtin_ctz(mask));
-    }
-  }
-#else
   for (; i + 8 <= n; i += 8) {
     std::uint64_t x;
     std::memcpy(&x, p + i, 8);
     if (needs_care(x)) break;
   }
-#endif
   while (i < n && byte_class[static_cast<unsigned char>(p[i])] == 0) ++i;
   return i;
 }
+#endif
 
 }  // namespace detail
 
+#if defined(__SSE2__)
+// 16 bytes at a time, each block stored whole at the output. A block whose special bytes are all
+// quotes and backslashes (JSON inside a JSON string: a quote every few bytes) then gets a
+// backslash written before each of them, with the rest of the block stored again one byte
+// further on: a few instructions per escape, no memcpy call per run between escapes. A block
+// with a control character is written up to it, then its escape, and the scan goes on after it.
+// Stores reach past the end of what is written; those bytes are overwritten, or cut by the final
+// resize. Loads reach up to 31 bytes past a block's start, so the last bytes of a string go
+// through a zeroed copy. The output position is kept in locals: stores through char* may alias
+// any member, which would then be reloaded after each.
+inline unsigned json_writer::escape(char const* p, std::size_t n) {
+  unsigned high = 0;
+  char* d = out_.data() + used_;
+  char* end = out_.data() + out_.size();
+  // One step over the first `len` (<= 16) of the bytes at src (32 readable); returns the bytes
+  // consumed.
+  auto step = [&](char const* src, std::size_t len) -> std::size_t {
+    // At most 48 bytes are written: 16 escaped quotes (32), then a 16-byte store.
+    if (end - d < 48) {
+      used_ = static_cast<std::size_t>(d - out_.data());
+      d = room(48);
+      end = out_.data() + out_.size();
+    }
+    __m128i const v = _mm_loadu_si128(reinterpret_cast<__m128i const*>(src));
+    _mm_storeu_si128(reinterpret_cast<__m128i*>(d), v);
+    unsigned const valid = len >= 16 ? 0xFFFFu : (1u << len) - 1;
+    std::size_t const taken = len < 16 ? len : 16;
+    high |= static_cast<unsigned>(_mm_movemask_epi8(v)) & valid;
+    unsigned const control =
+        static_cast<unsigned>(_mm_movemask_epi8(
+            _mm_cmpeq_epi8(_mm_min_epu8(v, _mm_set1_epi8(0x1F)), v))) &  // v <= 0x1F, unsigned
+        valid;
+    unsigned quotes =
+        static_cast<unsigned>(_mm_movemask_epi8(_mm_or_si128(
+            _mm_cmpeq_epi8(v, _mm_set1_epi8('"')), _mm_cmpeq_epi8(v, _mm_set1_epi8('\\'))))) &
+        valid;
+    if (control != 0) {
+      auto const k = static_cast<unsigned>(__builtin_ctz(control | quotes));
+      detail::escape_text const& e = detail::escapes[static_cast<unsigned char>(src[k])];
+      std::memcpy(d + k, e.text, 8);
+      d += k + e.size;
+      return k + 1;
+    }
+    unsigned at = 0;  // d holds the copy of src[at]
+    while (quotes != 0) {
+      auto const k = static_cast<unsigned>(__builtin_ctz(quotes));
+      quotes &= quotes - 1;
+      d += k - at;
+      *d++ = '\\';
+      _mm_storeu_si128(reinterpret_cast<__m128i*>(d),
+                       _mm_loadu_si128(reinterpret_cast<__m128i const*>(src + k)));
+      at = k;
+    }
+    d += taken - at;
+    return taken;
+  };
+  std::size_t i = 0;
+  while (i + 32 <= n) i += step(p + i, 16);
+  if (i < n) {
+    char tail[64] = {};  // rest < 32, and a step may start anywhere before it
+    std::size_t const rest = n - i;
+    std::memcpy(tail, p + i, rest);
+    for (std::size_t j = 0; j < rest;) j += step(tail + j, rest - j);
+  }
+  used_ = static_cast<std::size_t>(d - out_.data());
+  return high;
+}
+#endif
+
+inline void json_writer::json_text(std::string_view json) {
+  char* const d = room(json.size());
+  char const* const s = json.data();
+  std::size_t const n = json.size();
+  std::size_t i = 0;
+#if defined(__SSE2__)
+  // Copied and patched in one pass, 16 bytes at a time.
+  for (; i + 16 <= n; i += 16) {
+    __m128i const v = _mm_loadu_si128(reinterpret_cast<__m128i const*>(s + i));
+    __m128i const line_break = _mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('\n')),
+                                            _mm_cmpeq_epi8(v, _mm_set1_epi8('\r')));
+    _mm_storeu_si128(reinterpret_cast<__m128i*>(d + i),
+                     _mm_or_si128(_mm_andnot_si128(line_break, v),
+                                  _mm_and_si128(line_break, _mm_set1_epi8(' '))));
+  }
+#endif
+  for (; i < n; ++i) d[i] = s[i] == '\n' || s[i] == '\r' ? ' ' : s[i];
+  used_ += n;
+}
+
+#if defined(__SSE2__)
+inline void json_writer::utf8_string(std::string_view s) {
+  assert(sse::is_valid_utf8(s));
+  put('"');
+  escape(s.data(), s.size());
+  put('"');
+}
+#else
+inline void json_writer::utf8_string(std::string_view s) {
+  string(s);
+}
+#endif
+
 inline void json_writer::string(std::string_view s) {
-  // libsse's parser only reports valid UTF-8; anything else is repaired first, the same way, so
-  // the output is valid JSON for any input.
+  put('"');
+  std::size_t const begin = used_;
+  char const* p = s.data();
+  std::size_t const n = s.size();
+#if defined(__SSE2__)
+  unsigned const high = escape(p, n);
+  // libsse's parser only reports valid UTF-8, but any bytes must give valid JSON: a string with a
+  // non-ASCII byte is checked once, and one that is not valid UTF-8 is written again, repaired
+  // the same way. ASCII strings (most type names, ids and much data) skip the second pass.
+  if (high != 0 && !sse::is_valid_utf8(s)) {
+    std::string repaired;
+    sse::append_utf8_repaired(repaired, s);
+    used_ = begin;
+    escape(repaired.data(), repaired.size());
+  }
+#else
   std::string repaired;
   if (!sse::is_valid_utf8(s)) {
     sse::append_utf8_repaired(repaired, s);
+    p = repaired.data();
     s = repaired;
   }
-  put('"');
-  char const* p = s.data();
-  std::size_t const n = s.size();
+  std::size_t const m = s.size();
   std::size_t run = 0;
-  for (std::size_t i = detail::next_care(p, 0, n); i < n; i = detail::next_care(p, i, n)) {
+  for (std::size_t i = detail::next_care(p, 0, m); i < m; i = detail::next_care(p, i, m)) {
     put(s.substr(run, i - run));
     auto const c = static_cast<unsigned char>(s[i]);
     std::memcpy(room(8), detail::escapes[c].text, 8);
     used_ += detail::escapes[c].size;
     run = ++i;
   }
-  put(s.substr(run, n - run));
+  put(s.substr(run, m - run));
+  (void)begin;
+#endif
   put('"');
 }
 

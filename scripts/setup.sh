@@ -25,7 +25,7 @@ root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 # libraries, and scdoc, which renders the man pages built with the tools.
 packages=(
   build-essential cmake ninja-build ccache
-  libcli11-dev libboost-dev libcurl4-openssl-dev nlohmann-json3-dev libssl-dev
+  libcli11-dev libboost-dev libcurl4-openssl-dev nlohmann-json3-dev libssl-dev libsimdjson-dev
   scdoc
 )
 if [ "$profile" != demo ]; then

@@ -30,7 +30,8 @@ stream_consumer::stream_consumer(options const& o, bool colour, int out_fd)
       max_event_size_(o.max_event_size),
       out_fd_(out_fd),
       filter_(make_filter_config(o)),
-      printer_(o.format == output_format::raw ? output_format::text : o.format, colour),
+      printer_(o.format == output_format::raw ? output_format::text : o.format, colour,
+               o.json_data),
       parser_(*this, make_parser_options(o)) {
   out_.reserve(std::size_t{64} << 10);
   bool local = !o.input.empty() || o.url == "-";

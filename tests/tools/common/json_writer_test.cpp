@@ -105,6 +105,41 @@ TEST(json_writer, pieces_and_strings_make_one_object_and_the_buffer_ends_where_w
   EXPECT_EQ(nlohmann::json::parse(out)[0]["k"], "v\"w");
 }
 
+TEST(json_writer, quote_dense_text_of_every_length_and_mix) {
+  // JSON inside JSON: runs of quotes and backslashes, some control characters, non-ASCII, at
+  // every length across the 16-byte blocks and the copied tail, with and without the UTF-8 check.
+  std::string const pattern =
+      "\"a\\\"\"\\\\\x01{\"k\":\"v\xC3\xA9\"}\n\"\"\"\"\"\"\"\"\"\"\"\"\"\"\"\"\"\"x";
+  for (std::size_t length = 0; length <= 3 * pattern.size(); ++length) {
+    std::string in;
+    while (in.size() < length) in += pattern;
+    in.resize(length);
+    std::string repaired;
+    sse::append_utf8_repaired(repaired, in);  // resize may cut the two-byte é
+    std::string out = "[";
+    {
+      json_writer w(out, 0);  // every block has to grow the buffer
+      w.string(in);
+      w.put(',');
+      w.utf8_string(repaired);
+    }
+    out += ']';
+    auto parsed = nlohmann::json::parse(out);
+    ASSERT_EQ(parsed[0].get<std::string>(), repaired) << "length " << length;
+    ASSERT_EQ(parsed[1].get<std::string>(), repaired) << "length " << length;
+  }
+}
+
+TEST(json_writer, json_text_turns_line_breaks_into_spaces) {
+  std::string const text = "{\"a\":\n[1,\r\n2]}" + std::string(40, ' ') + "\n";
+  std::string out;
+  {
+    json_writer w(out, 0);
+    w.json_text(text);
+  }
+  EXPECT_EQ(out, "{\"a\": [1,  2]}" + std::string(41, ' '));
+}
+
 TEST(json_writer, an_expected_size_larger_than_the_output_leaves_no_slack) {
   std::string out = "ab";
   {

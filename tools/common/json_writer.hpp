@@ -15,6 +15,14 @@
 #if defined(__SSE2__)
 #include <emmintrin.h>
 #endif
+// Quote-dense text is escaped with SSSE3's byte shuffle where the CPU has it (checked at run
+// time: the build targets baseline x86-64, which has SSE2 only).
+#if defined(__SSE2__) && defined(__GNUC__) && (defined(__x86_64__) || defined(__i386__))
+#include <tmmintrin.h>
+#define SSE_JSON_WRITER_SSSE3 1
+#else
+#define SSE_JSON_WRITER_SSSE3 0
+#endif
 
 #include <sse/encoder.hpp>
 
@@ -62,6 +70,33 @@ class json_writer {
 #if defined(__SSE2__)
   // Writes [p, p+n) escaped, without quotes; nonzero when a byte >= 0x80 was among them.
   unsigned escape(char const* p, std::size_t n);
+  // Where the escaping writes, in locals: stores through char* may alias any member, which would
+  // then be reloaded after each.
+  struct cursor {
+    char* d;
+    char* end;
+    unsigned high;  // nonzero once a byte >= 0x80 was seen
+  };
+  cursor open_cursor() {
+    return {out_.data() + used_, out_.data() + out_.size(), 0};
+  }
+  unsigned close_cursor(cursor const& c) {
+    used_ = static_cast<std::size_t>(c.d - out_.data());
+    return c.high;
+  }
+  void reserve(cursor& c) {
+    // At most 48 bytes are written per block: 16 escaped quotes (32), then a 16-byte store.
+    if (c.end - c.d >= 48) return;
+    used_ = static_cast<std::size_t>(c.d - out_.data());
+    c.d = room(48);
+    c.end = out_.data() + out_.size();
+  }
+  std::size_t step(cursor& c, char const* src);
+  unsigned escape_sse2(char const* p, std::size_t n);
+#if SSE_JSON_WRITER_SSSE3
+  __attribute__((target("ssse3"))) std::size_t step_ssse3(cursor& c, char const* src);
+  __attribute__((target("ssse3"))) unsigned escape_ssse3(char const* p, std::size_t n);
+#endif
 #endif
   char* room(std::size_t n) {
     // Grow by what this writer has written so far (geometric, so escape-heavy data stays linear),
@@ -99,6 +134,63 @@ inline constexpr std::array<escape_text, 256> escapes = [] {
   t['\f'] = {{'\\', 'f'}, 2};
   return t;
 }();
+
+#if defined(__SSE2__)
+// The bytes of v that are control characters (<= 0x1F), and those that are '"' or '\\'.
+inline unsigned control_mask(__m128i v) {
+  // Unsigned v <= 0x1F: min(v, 0x1F) == v.
+  return static_cast<unsigned>(
+      _mm_movemask_epi8(_mm_cmpeq_epi8(_mm_min_epu8(v, _mm_set1_epi8(0x1F)), v)));
+}
+inline unsigned quote_mask(__m128i v) {
+  return static_cast<unsigned>(_mm_movemask_epi8(
+      _mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('"')), _mm_cmpeq_epi8(v, _mm_set1_epi8('\\')))));
+}
+#endif
+
+#if SSE_JSON_WRITER_SSSE3
+// For 8 bytes whose quotes and backslashes are the set bits of the index: the byte shuffle that
+// spreads them out with a zero before each of those, the backslashes that fill the zeros, and
+// the size of the result.
+struct alignas(16) quote_expansion {
+  unsigned char shuffle[16];
+  unsigned char backslashes[16];
+  std::size_t size;
+};
+inline constexpr std::array<quote_expansion, 256> quote_expansions = [] {
+  std::array<quote_expansion, 256> t{};
+  for (unsigned mask = 0; mask < 256; ++mask) {
+    quote_expansion& e = t[mask];
+    std::size_t out = 0;
+    for (unsigned b = 0; b < 8; ++b) {
+      if ((mask & (1u << b)) != 0) {
+        e.shuffle[out] = 0x80;  // pshufb writes a zero
+        e.backslashes[out++] = '\\';
+      }
+      e.shuffle[out++] = static_cast<unsigned char>(b);
+    }
+    e.size = out;
+    for (; out < 16; ++out) e.shuffle[out] = 0x80;
+  }
+  return t;
+}();
+
+// The 8 low bytes of half with a backslash before each quote and backslash (16 bytes stored;
+// e.size of them count).
+__attribute__((target("ssse3"))) inline __m128i expand_quotes(__m128i half,
+                                                              quote_expansion const& e) {
+  return _mm_or_si128(
+      _mm_shuffle_epi8(half, _mm_load_si128(reinterpret_cast<__m128i const*>(e.shuffle))),
+      _mm_load_si128(reinterpret_cast<__m128i const*>(e.backslashes)));
+}
+
+// Whether escaping uses SSSE3: where the CPU has it. Tests and fuzzers set it to false to check
+// the SSE2 variant too.
+inline bool& use_ssse3() {
+  static bool use = __builtin_cpu_supports("ssse3");
+  return use;
+}
+#endif
 
 #if !defined(__SSE2__)
 // 0: copy as is; 1: needs a JSON escape. Bytes >= 0x80 are copied: the string is valid UTF-8 by
@@ -141,64 +233,97 @@ inline std::size_t next_care(char const* p, std::size_t i, std::size_t n) {
 // with a control character is written up to it, then its escape, and the scan goes on after it.
 // Stores reach past the end of what is written; those bytes are overwritten, or cut by the final
 // resize. Loads reach up to 31 bytes past a block's start, so the last bytes of a string go
-// through a zeroed copy. The output position is kept in locals: stores through char* may alias
-// any member, which would then be reloaded after each.
-inline unsigned json_writer::escape(char const* p, std::size_t n) {
-  unsigned high = 0;
-  char* d = out_.data() + used_;
-  char* end = out_.data() + out_.size();
-  // One step over the first `len` (<= 16) of the bytes at src (32 readable); returns the bytes
-  // consumed.
-  auto step = [&](char const* src, std::size_t len) -> std::size_t {
-    // At most 48 bytes are written: 16 escaped quotes (32), then a 16-byte store.
-    if (end - d < 48) {
-      used_ = static_cast<std::size_t>(d - out_.data());
-      d = room(48);
-      end = out_.data() + out_.size();
-    }
-    __m128i const v = _mm_loadu_si128(reinterpret_cast<__m128i const*>(src));
-    _mm_storeu_si128(reinterpret_cast<__m128i*>(d), v);
-    unsigned const valid = len >= 16 ? 0xFFFFu : (1u << len) - 1;
-    std::size_t const taken = len < 16 ? len : 16;
-    high |= static_cast<unsigned>(_mm_movemask_epi8(v)) & valid;
-    unsigned const control =
-        static_cast<unsigned>(_mm_movemask_epi8(
-            _mm_cmpeq_epi8(_mm_min_epu8(v, _mm_set1_epi8(0x1F)), v))) &  // v <= 0x1F, unsigned
-        valid;
-    unsigned quotes =
-        static_cast<unsigned>(_mm_movemask_epi8(_mm_or_si128(
-            _mm_cmpeq_epi8(v, _mm_set1_epi8('"')), _mm_cmpeq_epi8(v, _mm_set1_epi8('\\'))))) &
-        valid;
-    if (control != 0) {
-      auto const k = static_cast<unsigned>(__builtin_ctz(control | quotes));
-      detail::escape_text const& e = detail::escapes[static_cast<unsigned char>(src[k])];
-      std::memcpy(d + k, e.text, 8);
-      d += k + e.size;
-      return k + 1;
-    }
-    unsigned at = 0;  // d holds the copy of src[at]
-    while (quotes != 0) {
-      auto const k = static_cast<unsigned>(__builtin_ctz(quotes));
-      quotes &= quotes - 1;
-      d += k - at;
-      *d++ = '\\';
-      _mm_storeu_si128(reinterpret_cast<__m128i*>(d),
-                       _mm_loadu_si128(reinterpret_cast<__m128i const*>(src + k)));
-      at = k;
-    }
-    d += taken - at;
-    return taken;
-  };
-  std::size_t i = 0;
-  while (i + 32 <= n) i += step(p + i, 16);
-  if (i < n) {
-    char tail[64] = {};  // rest < 32, and a step may start anywhere before it
-    std::size_t const rest = n - i;
-    std::memcpy(tail, p + i, rest);
-    for (std::size_t j = 0; j < rest;) j += step(tail + j, rest - j);
+// through a copy padded with plain bytes ('a'), escaped as whole blocks too: the padding comes
+// out last and unchanged, and the output position is moved back over it.
+
+// One step over the 16 bytes at src (32 readable); returns the bytes consumed.
+inline std::size_t json_writer::step(cursor& c, char const* src) {
+  reserve(c);
+  __m128i const v = _mm_loadu_si128(reinterpret_cast<__m128i const*>(src));
+  _mm_storeu_si128(reinterpret_cast<__m128i*>(c.d), v);
+  c.high |= static_cast<unsigned>(_mm_movemask_epi8(v));
+  unsigned const control = detail::control_mask(v);
+  unsigned quotes = detail::quote_mask(v);
+  if (control != 0) {
+    auto const k = static_cast<unsigned>(__builtin_ctz(control | quotes));
+    detail::escape_text const& e = detail::escapes[static_cast<unsigned char>(src[k])];
+    std::memcpy(c.d + k, e.text, 8);
+    c.d += k + e.size;
+    return k + 1;
   }
-  used_ = static_cast<std::size_t>(d - out_.data());
-  return high;
+  unsigned at = 0;  // c.d holds the copy of src[at]
+  while (quotes != 0) {
+    auto const k = static_cast<unsigned>(__builtin_ctz(quotes));
+    quotes &= quotes - 1;
+    c.d += k - at;
+    *c.d++ = '\\';
+    _mm_storeu_si128(reinterpret_cast<__m128i*>(c.d),
+                     _mm_loadu_si128(reinterpret_cast<__m128i const*>(src + k)));
+    at = k;
+  }
+  c.d += 16 - at;
+  return 16;
+}
+
+// The driver both variants share: whole blocks while 32 bytes are readable, then the rest (< 32
+// bytes) from a padded copy. STEP is step or step_ssse3; a macro, because a lambda or template
+// would not take the SSSE3 variant's target attribute, and calls per block cost as much as an
+// escape.
+#define SSE_JSON_WRITER_ESCAPE(STEP)                               \
+  cursor c = open_cursor();                                        \
+  std::size_t i = 0;                                               \
+  while (i + 32 <= n) i += STEP(c, p + i);                         \
+  if (std::size_t const rest = n - i; rest != 0) {                 \
+    char tail[64];                                                 \
+    std::memset(tail, 'a', sizeof tail);                           \
+    std::memcpy(tail, p + i, rest);                                \
+    std::size_t j = 0;                                             \
+    while (j < rest) j += STEP(c, tail + j);                       \
+    c.d -= j - rest; /* the padding written after the last byte */ \
+  }                                                                \
+  return close_cursor(c)
+
+inline unsigned json_writer::escape_sse2(char const* p, std::size_t n) {
+  SSE_JSON_WRITER_ESCAPE(step);
+}
+
+#if SSE_JSON_WRITER_SSSE3
+// As step, but a block of quotes and backslashes is escaped with two byte shuffles (one per
+// 8-byte half, from a table indexed by the half's quote mask) whatever their number.
+__attribute__((target("ssse3"))) inline std::size_t json_writer::step_ssse3(cursor& c,
+                                                                            char const* src) {
+  __m128i const v = _mm_loadu_si128(reinterpret_cast<__m128i const*>(src));
+  if (detail::control_mask(v) != 0) return step(c, src);
+  reserve(c);
+  c.high |= static_cast<unsigned>(_mm_movemask_epi8(v));
+  unsigned const quotes = detail::quote_mask(v);
+  if (quotes == 0) {
+    _mm_storeu_si128(reinterpret_cast<__m128i*>(c.d), v);
+    c.d += 16;
+    return 16;
+  }
+  detail::quote_expansion const& low = detail::quote_expansions[quotes & 0xFFu];
+  detail::quote_expansion const& high = detail::quote_expansions[quotes >> 8];
+  _mm_storeu_si128(reinterpret_cast<__m128i*>(c.d), detail::expand_quotes(v, low));
+  c.d += low.size;
+  _mm_storeu_si128(reinterpret_cast<__m128i*>(c.d),
+                   detail::expand_quotes(_mm_srli_si128(v, 8), high));
+  c.d += high.size;
+  return 16;
+}
+
+__attribute__((target("ssse3"))) inline unsigned json_writer::escape_ssse3(char const* p,
+                                                                           std::size_t n) {
+  SSE_JSON_WRITER_ESCAPE(step_ssse3);
+}
+#endif
+#undef SSE_JSON_WRITER_ESCAPE
+
+inline unsigned json_writer::escape(char const* p, std::size_t n) {
+#if SSE_JSON_WRITER_SSSE3
+  if (detail::use_ssse3()) return escape_ssse3(p, n);
+#endif
+  return escape_sse2(p, n);
 }
 #endif
 

@@ -27,7 +27,7 @@ _sse_listen() {
       return ;;
   esac
   if [[ $cur == -* ]]; then
-    local opts="-h --help --version -i --input -j --json -r --raw --sse -H --header -X --request
+    local opts="-h --help --version -i --input -j --json --json-data -r --raw --sse -H --header -X --request
       -d --data --last-event-id -k --insecure --cacert -A --user-agent --connect-timeout
       --no-reconnect --max-reconnects --retry -n --count -e --event --until-data --until-event
       -t --timeout --idle-timeout --max-event-size --color --colour -v --verbose

@@ -26,6 +26,7 @@ root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 packages=(
   build-essential cmake ninja-build ccache
   libcli11-dev libboost-dev libcurl4-openssl-dev nlohmann-json3-dev libssl-dev libhiredis-dev
+  libsimdjson-dev
   scdoc
 )
 if [ "$profile" != demo ]; then

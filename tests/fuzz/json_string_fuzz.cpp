@@ -1,8 +1,9 @@
 // Fuzz target: the JSON string writer both tools share (tools/common/json_writer). For any bytes,
 // its output must parse with nlohmann::json as one string equal to the input after the WHATWG
 // UTF-8 repair (the same one libsse's parser applies), and what the buffer held before must stay.
-// The first byte picks the buffer's existing content (0-31 bytes) and whether the writer's first
-// size guess is right or zero (so every piece has to grow the buffer).
+// The first byte picks the buffer's existing content (0-31 bytes), whether the writer's first
+// size guess is right or zero (so every piece has to grow the buffer), and whether the escaping
+// runs its SSE2 variant rather than the SSSE3 one (where the CPU has SSSE3).
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
@@ -28,6 +29,10 @@ extern "C" int LLVMFuzzerTestOneInput(std::uint8_t const* data, std::size_t size
   unsigned const mode = data[0];
   std::string_view const input(reinterpret_cast<char const*>(data + 1), size - 1);
 
+#if SSE_JSON_WRITER_SSSE3
+  static bool const ssse3 = sse::tools::detail::use_ssse3();
+  sse::tools::detail::use_ssse3() = ssse3 && (mode & 0x80u) == 0;
+#endif
   std::string const prefix(mode & 0x1Fu, 'p');
   std::string out = prefix;
   if ((mode & 0x20u) != 0) {

@@ -112,6 +112,9 @@ void add_listen_options(CLI::App& app, options& o) {
       "Print each complete event re-encoded as text/event-stream");
   json->excludes(raw)->excludes(sse);
   raw->excludes(sse);
+  app.add_flag("--json-data", o.json_data,
+               "With --json: data that is valid JSON goes out as a JSON value, not a string")
+      ->needs(json);
 
   app.add_option("-H,--header", o.headers, "Add a request header 'Name: value' (repeatable)")
       ->check(CLI::Validator(tools::check_header, "'NAME: VALUE'"));

@@ -25,6 +25,7 @@ struct options {
   std::string input;
 
   output_format format = output_format::text;
+  bool json_data = false;  // --json-data: data that is valid JSON goes out as a JSON value
 
   // The request.
   std::vector<std::string> headers;  // "Name: value"

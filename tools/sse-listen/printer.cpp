@@ -8,11 +8,8 @@
 namespace sse::listen {
 namespace {
 
-void append_data_lines(std::string& out, std::string_view data, std::string_view label) {
-  if (label.empty()) {
-    out.append(data).push_back('\n');
-    return;
-  }
+// Appends each line of data (lines end at LF) with label in front, each ending with LF.
+void append_labelled_lines(std::string& out, std::string_view data, std::string_view label) {
   std::size_t start = 0;
   for (;;) {
     std::size_t nl = data.find('\n', start);
@@ -28,28 +25,14 @@ void append_data_lines(std::string& out, std::string_view data, std::string_view
 
 }  // namespace
 
-printer::printer(output_format format, bool colour) : format_(format), colour_(colour) {}
+printer::printer(output_format format, bool colour, bool json_data)
+    : format_(format), colour_(colour), json_data_(json_data) {}
 
 void printer::print(event_view const& ev, std::string& out) {
   switch (format_) {
-    case output_format::json: {
-      // {"event":"T","data":"D","id":"I"}\n is 34 bytes around the three strings.
-      tools::json_writer w(out, ev.type.size() + ev.data.size() + ev.id.size() + 34);
-      if (ev.type == "message" && ev.id.empty()) {  // the usual event: 1 string, not 3
-        w.put("{\"event\":\"message\",\"data\":");
-        w.string(ev.data);
-        w.put(",\"id\":\"\"}\n");
-        return;
-      }
-      w.put("{\"event\":");
-      w.string(ev.type);
-      w.put(",\"data\":");
-      w.string(ev.data);
-      w.put(",\"id\":");
-      w.string(ev.id);
-      w.put("}\n");
+    case output_format::json:
+      print_json(ev, out);
       return;
-    }
     case output_format::sse:
       print_sse(ev, out);
       return;
@@ -60,14 +43,46 @@ void printer::print(event_view const& ev, std::string& out) {
   }
 }
 
-// The data alone for a default event; otherwise each data line prefixed by "[TYPE #ID] ".
-void printer::print_text(event_view const& ev, std::string& out) const {
-  bool default_type = ev.type == "message";
-  if (default_type && ev.id.empty()) {
-    append_data_lines(out, ev.data, {});
+// {"event":TYPE,"data":DATA,"id":ID}. With --json-data, DATA that is one valid JSON value is
+// copied in as that value: without the whitespace around it, and with its line breaks (in valid
+// JSON only ever whitespace between tokens: multi-line data) turned into spaces, so each event
+// stays one line. Anything else is a string, as without the option.
+void printer::print_json(event_view const& ev, std::string& out) {
+  // {"event":"T","data":"D","id":"I"}\n is 34 bytes around the three strings.
+  tools::json_writer w(out, ev.type.size() + ev.data.size() + ev.id.size() + 34);
+  auto data = [&] {
+    if (json_data_ && validator_.valid(ev.data)) {
+      w.json_text(trim_json_whitespace(ev.data));
+    } else {
+      w.utf8_string(ev.data);
+    }
+  };
+  if (ev.type == "message" && ev.id.empty()) {  // the usual event: 1 string, not 3
+    w.put("{\"event\":\"message\",\"data\":");
+    data();
+    w.put(",\"id\":\"\"}\n");
     return;
   }
-  std::string label;
+  w.put("{\"event\":");
+  w.utf8_string(ev.type);
+  w.put(",\"data\":");
+  data();
+  w.put(",\"id\":");
+  w.utf8_string(ev.id);
+  w.put("}\n");
+}
+
+// The data alone for a default event; otherwise each data line prefixed by "[TYPE #ID] ". The
+// label is built in a buffer kept across events: a std::string made per event would allocate for
+// most labels, longer than its 15 bytes of inline room.
+void printer::print_text(event_view const& ev, std::string& out) {
+  bool default_type = ev.type == "message";
+  if (default_type && ev.id.empty()) {
+    out.append(ev.data).push_back('\n');
+    return;
+  }
+  std::string& label = label_;
+  label.clear();
   if (colour_) label.append("\x1b[36m");
   label.push_back('[');
   if (!default_type) label.append(ev.type);
@@ -79,7 +94,7 @@ void printer::print_text(event_view const& ev, std::string& out) const {
   label.push_back(']');
   if (colour_) label.append("\x1b[0m");
   label.push_back(' ');
-  append_data_lines(out, ev.data, label);
+  append_labelled_lines(out, ev.data, label);
 }
 
 // The id is written when it changed since the last event written (so a reset to "" is relayed
@@ -88,7 +103,10 @@ void printer::print_sse(event_view const& ev, std::string& out) {
   sse::event e;
   e.data = ev.data;
   if (ev.type != "message") e.type = ev.type;
-  bool id_changed = ev.id != sse_last_id_;
+  // The event's own id line is kept as the source wrote it (even one repeating the id before);
+  // an id the event inherits is written only when it differs from the one last written, which
+  // happens after an "id:" in a block that dispatched nothing: the copy keeps the same ids.
+  bool id_changed = ev.own_id || ev.id != sse_last_id_;
   if (id_changed) e.id = ev.id;
   if (auto err = sse::encode(out, e); err != encode_error::none) {
     sse::tools::warning(std::string("cannot re-encode an event: ") + sse::to_string(err));

@@ -82,7 +82,8 @@ stream_consumer::stream_consumer(options const& o, bool colour, int out_fd)
       max_event_size_(o.max_event_size),
       out_fd_(out_fd),
       filter_(make_filter_config(o)),
-      printer_(o.format == output_format::raw ? output_format::text : o.format, colour) {
+      printer_(o.format == output_format::raw ? output_format::text : o.format, colour,
+               o.json_data) {
   out_.reserve(std::size_t{64} << 10);
   auto names = source_names(o);
   for (std::size_t i = 0; i < names.size(); ++i) {

@@ -17,6 +17,22 @@ std::string json_string(std::string_view s) {
   return out;
 }
 
+// Runs a test body with each escaping variant this machine can run: SSE2, and SSSE3 if present.
+template <class Body>
+void for_each_variant(Body body) {
+#if SSE_JSON_WRITER_SSSE3
+  bool const had = detail::use_ssse3();
+  for (bool ssse3 : {false, had}) {
+    detail::use_ssse3() = ssse3;
+    SCOPED_TRACE(ssse3 ? "SSSE3" : "SSE2");
+    body();
+  }
+  detail::use_ssse3() = had;
+#else
+  body();
+#endif
+}
+
 TEST(json_string, plain_ascii_is_quoted) {
   EXPECT_EQ(json_string("hello world"), "\"hello world\"");
 }
@@ -65,18 +81,20 @@ TEST(json_string, matches_the_whatwg_repair_of_libsse_for_every_two_byte_input) 
 }
 
 TEST(json_string, specials_at_every_offset_of_a_long_string) {
-  // The fast path scans 8 bytes at a time: put each kind of special byte at every position.
-  for (std::string special :
-       std::vector<std::string>{"\"", "\\", "\n", "\x01", std::string(1, '\0'), "\x7f", "\xC3\xA9",
-                                "\x80", "\xE2\x82"}) {
-    for (std::size_t k = 0; k <= 40; ++k) {
-      std::string in = std::string(k, 'a') + special + std::string(40 - k, 'b');
-      std::string repaired;
-      sse::append_utf8_repaired(repaired, in);
-      std::string out = json_string(in);
-      ASSERT_EQ(nlohmann::json::parse(out).get<std::string>(), repaired) << "offset " << k;
+  // The fast path scans 16 bytes at a time: put each kind of special byte at every position.
+  for_each_variant([] {
+    for (std::string special :
+         std::vector<std::string>{"\"", "\\", "\n", "\x01", std::string(1, '\0'), "\x7f",
+                                  "\xC3\xA9", "\x80", "\xE2\x82"}) {
+      for (std::size_t k = 0; k <= 40; ++k) {
+        std::string in = std::string(k, 'a') + special + std::string(40 - k, 'b');
+        std::string repaired;
+        sse::append_utf8_repaired(repaired, in);
+        std::string out = json_string(in);
+        ASSERT_EQ(nlohmann::json::parse(out).get<std::string>(), repaired) << "offset " << k;
+      }
     }
-  }
+  });
 }
 
 TEST(json_string, appends_after_existing_content_and_grows_for_escape_heavy_input) {
@@ -103,6 +121,43 @@ TEST(json_writer, pieces_and_strings_make_one_object_and_the_buffer_ends_where_w
   out += ']';
   EXPECT_EQ(out, R"([{"k":"v\"w","long":")" + std::string(300, 'x') + R"("}])");
   EXPECT_EQ(nlohmann::json::parse(out)[0]["k"], "v\"w");
+}
+
+TEST(json_writer, quote_dense_text_of_every_length_and_mix) {
+  for_each_variant([] {
+    // JSON inside JSON: runs of quotes and backslashes, some control characters, non-ASCII, at
+    // every length across the 16-byte blocks and the copied tail, with and without the UTF-8 check.
+    std::string const pattern =
+        "\"a\\\"\"\\\\\x01{\"k\":\"v\xC3\xA9\"}\n\"\"\"\"\"\"\"\"\"\"\"\"\"\"\"\"\"\"x";
+    for (std::size_t length = 0; length <= 3 * pattern.size(); ++length) {
+      std::string in;
+      while (in.size() < length) in += pattern;
+      in.resize(length);
+      std::string repaired;
+      sse::append_utf8_repaired(repaired, in);  // resize may cut the two-byte é
+      std::string out = "[";
+      {
+        json_writer w(out, 0);  // every block has to grow the buffer
+        w.string(in);
+        w.put(',');
+        w.utf8_string(repaired);
+      }
+      out += ']';
+      auto parsed = nlohmann::json::parse(out);
+      ASSERT_EQ(parsed[0].get<std::string>(), repaired) << "length " << length;
+      ASSERT_EQ(parsed[1].get<std::string>(), repaired) << "length " << length;
+    }
+  });
+}
+
+TEST(json_writer, json_text_turns_line_breaks_into_spaces) {
+  std::string const text = "{\"a\":\n[1,\r\n2]}" + std::string(40, ' ') + "\n";
+  std::string out;
+  {
+    json_writer w(out, 0);
+    w.json_text(text);
+  }
+  EXPECT_EQ(out, "{\"a\": [1,  2]}" + std::string(41, ' '));
 }
 
 TEST(json_writer, an_expected_size_larger_than_the_output_leaves_no_slack) {

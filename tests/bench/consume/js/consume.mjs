@@ -1,6 +1,7 @@
 // The npm `eventsource` side of the consumption benchmark: what a Node user would pick to read a
-// stream. Counts every event (the corpora use the types "message" and "update"), and when the
-// server closes the stream, stops the client's reconnect and prints one JSON line:
+// stream. Counts every event of the types blast_server's corpora use (an EventSource user listens
+// per type), and when the server closes the stream, stops the client's reconnect and prints one
+// JSON line:
 //   {"events": N, "seconds": S}
 // Exit status 1 when the first connection fails (nothing was measured).
 //
@@ -20,8 +21,12 @@ const count = () => { events += 1; };
 
 const es = new EventSource(url);
 es.addEventListener('open', () => { opened = true; });
-es.addEventListener('message', count);
-es.addEventListener('update', count);
+const types = [
+  'message', 'update', 'create', 'delete',  // tiny, typical, large, feed, openai
+  'message_start', 'content_block_start', 'ping', 'content_block_delta', 'content_block_stop',
+  'message_delta', 'message_stop',  // anthropic
+];
+for (const type of types) es.addEventListener(type, count);
 es.addEventListener('error', (error) => {
   // After the stream ends the client reports an error and schedules a reconnect: the end of the
   // measurement. Before it ever opened, the error is the connection's own.

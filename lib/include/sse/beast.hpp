@@ -285,8 +285,8 @@ class event_stream : public std::enable_shared_from_this<event_stream<Stream>> {
     });
   }
 
-  // Called once by start_event_stream.
-  void start() {
+  // Called once, by start_event_stream (the key keeps others out).
+  void start(detail::construct_key) {
     boost::asio::dispatch(ex_, [self = this->shared_from_this()] { self->begin(); });
   }
 
@@ -610,7 +610,7 @@ std::shared_ptr<event_stream<Stream>> start_event_stream(
   auto es = std::make_shared<event_stream<Stream>>(
       detail::construct_key{}, std::move(stream), std::move(head), last_event_id(request), chunked,
       request.method() == boost::beast::http::verb::head, std::move(options));
-  es->start();
+  es->start(detail::construct_key{});
   return es;
 }
 

@@ -3,7 +3,8 @@
 # with CMake's find_package(sse) and with pkg-config. Both binaries must run and print the same,
 # expected output, loading the installed libsse. A static libsse (BUILD_SHARED_LIBS=OFF; see
 # static.sh) is linked in instead: no libsse.so may be loaded, and both ways must have defined
-# SSE_STATIC for the consumer (pkg-config with --static).
+# SSE_STATIC for the consumer (pkg-config with --static). Then beast_consumer.cpp, through
+# find_package(sse COMPONENTS beast) and sse::beast, must serve and close one stream.
 #   usage: run.sh BUILD_DIR [CXX_COMPILER]
 set -euo pipefail
 
@@ -112,3 +113,22 @@ flags=$(pkg-config "${static[@]}" --cflags --libs libsse)
 libdir=$(pkg-config --variable=libdir libsse)
 [[ "$libdir" == "$prefix"/* ]] || { echo "run.sh: error: libsse.pc points to $libdir, not into $prefix" >&2; exit 1; }
 check pkg-config "$tmp/pc-consumer" LD_LIBRARY_PATH="$libdir"
+
+# 3. The beast component: find_package(sse COMPONENTS beast) + sse::beast (header-only, over
+#    Boost's headers). The consumer serves one event over loopback and prints what its client got.
+cmake -S "$here/beast-consumer" -B "$tmp/beast-build" -G Ninja \
+  -DCMAKE_CXX_COMPILER="$cxx" ${launcher:+-DCMAKE_CXX_COMPILER_LAUNCHER="${launcher[0]}"} \
+  -DCMAKE_CXX_FLAGS="$basecxxflags" -DCMAKE_EXE_LINKER_FLAGS="$ldflags" \
+  -DCMAKE_PREFIX_PATH="$prefix" -DSSE_EXPECTED_PREFIX="$prefix" -DSSE_EXPECTED_VERSION="$version" >"$tmp/beast-cmake.log" 2>&1 \
+  || { cat "$tmp/beast-cmake.log" >&2; exit 1; }
+cmake --build "$tmp/beast-build" >"$tmp/beast-build.log" 2>&1 || { cat "$tmp/beast-build.log" >&2; exit 1; }
+beast_expected='last event id: 41
+sent: ok
+closed: ok
+body: 14\r\nid: 42\ndata: hello\n\n\r\n0\r\n\r\n'
+out=$("$tmp/beast-build/beast_consumer") || { echo "run.sh: error: beast consumer failed" >&2; exit 1; }
+if [[ "$out" != "$beast_expected" ]]; then
+  printf 'run.sh: error: beast consumer printed:\n%s\nexpected:\n%s\n' "$out" "$beast_expected" >&2
+  exit 1
+fi
+echo "beast component: ok"

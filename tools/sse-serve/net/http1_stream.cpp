@@ -4,6 +4,7 @@
 #include <boost/asio/post.hpp>
 #include <boost/beast/core/bind_handler.hpp>
 #include <cstdio>
+#include <sse/beast/http1.hpp>
 #include <utility>
 
 namespace sse::serve {
@@ -42,26 +43,12 @@ bool is_small(frame const& f) noexcept {
 }  // namespace
 
 std::string http1_stream_head(http_config const& config, bool chunked) {
-  std::string h = "HTTP/1.1 200 OK\r\n";
-  h += "Content-Type: text/event-stream\r\n";
-  h += "Cache-Control: no-cache, no-transform\r\n";
-  h += "X-Accel-Buffering: no\r\n";
-  h += chunked ? "Connection: keep-alive\r\nTransfer-Encoding: chunked\r\n"
-               : "Connection: close\r\n";
-  if (config.cors) {
-    h += "Access-Control-Allow-Origin: " + *config.cors + "\r\n";
-    if (*config.cors != "*") h += "Vary: Origin\r\n";
-  }
-  for (auto const& [name, value] : config.headers)
-    h.append(name).append(": ").append(value).append("\r\n");
-  h += "\r\n";
-  return h;
+  // The head is sse/beast.hpp's, with sse-serve's Content-Type (no charset) as it always was.
+  return sse::beast::stream_head(chunked, config.cors, config.headers, "text/event-stream");
 }
 
 void append_chunk(std::string& out, std::string_view payload) {
-  char size[24];
-  int n = std::snprintf(size, sizeof size, "%zx\r\n", payload.size());
-  out.append(size, static_cast<std::size_t>(n)).append(payload).append("\r\n");
+  sse::beast::append_chunk(out, payload);
 }
 
 http1_stream::http1_stream(asio::ip::tcp::socket socket, stream_context& ctx, bool chunked,

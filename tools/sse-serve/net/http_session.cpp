@@ -9,6 +9,7 @@
 #include <cctype>
 #include <chrono>
 #include <nlohmann/json.hpp>
+#include <sse/beast/http1.hpp>
 #include <utility>
 
 #include "auth/request_token.hpp"
@@ -446,12 +447,7 @@ void http_session::start_stream(request const& req, std::string_view query,
   auto const& c = ctx_.config;
   // Last-Event-ID: the header a reconnecting EventSource sends wins over ?lastEventId=, which
   // only a page's first request can carry.
-  std::optional<std::string> last_id;
-  if (auto it = req.find("Last-Event-ID"); it != req.end()) {
-    last_id.emplace(sv(it->value()));
-  } else if (auto q = query_parameter(query, "lastEventId")) {
-    last_id = std::move(q);
-  }
+  std::optional<std::string> last_id = sse::beast::last_event_id(req);
 
   stream_.expires_never();
   auto stream =

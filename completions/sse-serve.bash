@@ -6,7 +6,7 @@ _sse_serve() {
   case $prev in
     --format)
       COMPREPLY=($(compgen -W "lines json sse" -- "$cur")); return ;;
-    --publish-token-file|--token-file|--jwt-secret-file)
+    --publish-token-file|--token-file|--jwt-secret-file|--tls-cert|--tls-key)
       COMPREPLY=($(compgen -f -- "$cur")); return ;;
     --host)
       COMPREPLY=($(compgen -W "127.0.0.1 0.0.0.0 ::1 :: localhost" -- "$cur")); return ;;
@@ -17,7 +17,8 @@ _sse_serve() {
   local opts="-h --help --version --host -p --port --path --counter --interval --format --event --topic --no-stdin --metrics --publish-token-file --max-publish --token-file
     --jwt-secret-file --token-cookie
     --max-line --history --history-bytes --backlog --retry --ping --cors --header --max-clients
-    --client-buffer --backpressure --stall-timeout --request-timeout --exit-on-eof --shutdown-grace -q --quiet -v --verbose"
+    --client-buffer --backpressure --stall-timeout --request-timeout --tls-cert --tls-key
+    --exit-on-eof --shutdown-grace -q --quiet -v --verbose"
   COMPREPLY=($(compgen -W "$opts" -- "$cur"))
 }
 complete -F _sse_serve sse-serve

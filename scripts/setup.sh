@@ -25,7 +25,7 @@ root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 # libraries, and scdoc, which renders the man pages built with the tools.
 packages=(
   build-essential cmake ninja-build ccache
-  libcli11-dev libboost-dev libcurl4-openssl-dev nlohmann-json3-dev libssl-dev
+  libcli11-dev libboost-dev libcurl4-openssl-dev nlohmann-json3-dev libssl-dev libnghttp2-dev
   scdoc
 )
 if [ "$profile" != demo ]; then
@@ -38,6 +38,7 @@ if [ "$profile" != demo ]; then
     chromium                                    # tests/interop: the live page in a real browser
     curl                                        # sse-serve tests: publishing as users do
     prometheus                                  # sse-serve tests: promtool checks /metrics
+    nghttp2-client                              # sse-serve tests: nghttp against HTTP/2
   )
 fi
 if [ "$profile" = bench ]; then

@@ -28,7 +28,9 @@ std::string check_path(std::string const& p) {
 
 // Durations are bounded (a day) so that no value overflows when it becomes a timer's duration.
 constexpr double max_seconds = 86400.0;
-CLI::Validator seconds(bool zero_allowed) { return tools::seconds_up_to(max_seconds, zero_allowed); }
+CLI::Validator seconds(bool zero_allowed) {
+  return tools::seconds_up_to(max_seconds, zero_allowed);
+}
 
 void add_serve_options(CLI::App& app, options& o) {
   app.set_version_flag("--version", std::string("sse-serve ") + SSE_VERSION_STRING);
@@ -92,8 +94,8 @@ void add_serve_options(CLI::App& app, options& o) {
       ->capture_default_str()
       ->transform(tools::whole_number());
   app.add_option_function<std::uint64_t>(
-      "--retry", [&o](std::uint64_t const& ms) { o.retry = ms; },
-      "Send 'retry: MS' (reconnection delay) at the start of each stream")
+         "--retry", [&o](std::uint64_t const& ms) { o.retry = ms; },
+         "Send 'retry: MS' (reconnection delay) at the start of each stream")
       ->transform(tools::whole_number())
       ->option_text("MS");
   app.add_option("--ping", o.ping, "Seconds between keep-alive comments; 0 turns them off")
@@ -103,7 +105,8 @@ void add_serve_options(CLI::App& app, options& o) {
   app.add_option_function<std::string>(
       "--cors", [&o](std::string const& origin) { o.cors = origin; },
       "Allow cross-origin requests from ORIGIN (or *); answers preflights");
-  app.add_option("--header", o.headers, "Add a response header 'Name: value' (repeatable, one per --header)")
+  app.add_option("--header", o.headers,
+                 "Add a response header 'Name: value' (repeatable, one per --header)")
       ->check(CLI::Validator(tools::check_header, ""))
       ->option_text("'NAME: VALUE'");
   app.add_option("--max-clients", o.max_clients,
@@ -145,6 +148,18 @@ void add_serve_options(CLI::App& app, options& o) {
   app.add_option("--token-cookie", o.token_cookie, "Cookie a subscriber's token may come in")
       ->capture_default_str()
       ->option_text("NAME");
+  // Transport: TLS and HTTP/2.
+  auto* tls_cert = app.add_option_function<std::string>(
+                          "--tls-cert", [&o](std::string const& f) { o.tls_cert = f; },
+                          "Serve HTTPS with this PEM certificate (chain); reloaded on SIGHUP")
+                       ->option_text("FILE");
+  auto* tls_key = app.add_option_function<std::string>(
+                         "--tls-key", [&o](std::string const& f) { o.tls_key = f; },
+                         "The certificate's PEM private key (unencrypted); reloaded on SIGHUP")
+                      ->option_text("FILE");
+  tls_cert->needs(tls_key);
+  tls_key->needs(tls_cert);
+
   app.add_flag("--exit-on-eof", o.exit_on_eof,
                "At the end of stdin, deliver everything, end the streams and exit")
       ->excludes(no_stdin);

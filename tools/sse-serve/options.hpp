@@ -51,6 +51,10 @@ struct options {
   std::optional<std::string> token_file;
   std::optional<std::string> jwt_secret_file;
   std::string token_cookie = "sse_token";
+  // Transport: TLS (--tls-cert with --tls-key; SIGHUP reloads them) and HTTP/2.
+  std::optional<std::string> tls_cert;
+  std::optional<std::string> tls_key;
+
   bool exit_on_eof = false;
   double shutdown_grace = 3.0;  // seconds slow clients get to take their last bytes at the end
   bool quiet = false;

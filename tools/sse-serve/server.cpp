@@ -161,6 +161,7 @@ int server::run() {
     return static_cast<int>(exit_status::failure);
   }
 
+  if (opts_.tls_cert && !load_tls(false)) return static_cast<int>(exit_status::failure);
   if (std::string problem = listener_.open(opts_.host, opts_.port); !problem.empty()) {
     tools::error(problem);
     return static_cast<int>(exit_status::failure);
@@ -177,7 +178,8 @@ int server::run() {
   schedule_tick();
   if (source_) source_->start([this] { on_input_end(); });
   listener_.start();
-  if (!opts_.quiet) tools::info("listening on " + url_of(listener_.local_endpoint()));
+  if (!opts_.quiet)
+    tools::info("listening on " + url_of(listener_.local_endpoint(), ctx_.tls != nullptr));
 
   ioc_.run();
 
@@ -220,6 +222,7 @@ void server::wait_hangup() {
 }
 
 void server::on_hangup() {
+  if (opts_.tls_cert) load_tls(true);
   // Streams already open are not affected; a file that fails keeps its previous tokens.
   access_report report = access_.reload();
   for (std::string const& e : report.errors)
@@ -230,6 +233,24 @@ void server::on_hangup() {
                 " subscriber tokens and " + std::to_string(access_.publish_tokens()) +
                 " publish tokens");
   }
+}
+
+bool server::load_tls(bool reloading) {
+  // Connections already open keep the context they started with; new ones get this one.
+  tls_load_result r = load_tls_context(*opts_.tls_cert, *opts_.tls_key, false);
+  if (!r.context) {
+    if (reloading) {
+      tools::warning("SIGHUP: " + r.error + "; keeping the certificate loaded before");
+    } else {
+      tools::error(r.error);
+    }
+    return false;
+  }
+  for (std::string const& w : r.warnings) tools::warning(w);
+  ctx_.tls = std::move(r.context);
+  if (opts_.verbose)
+    tools::info(std::string(reloading ? "SIGHUP: reloaded" : "TLS:") + " certificate " + r.subject);
+  return true;
 }
 
 void server::schedule_tick() {

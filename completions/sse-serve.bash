@@ -11,13 +11,13 @@ _sse_serve() {
     --host)
       COMPREPLY=($(compgen -W "127.0.0.1 0.0.0.0 ::1 :: localhost" -- "$cur")); return ;;
     -p|--port|--path|--interval|--event|--topic|--max-publish|--token-cookie|--max-line|--history|--history-bytes|--backlog|--retry|--ping|\
-    --cors|--header|--max-clients|--client-buffer|--stall-timeout|--request-timeout|--shutdown-grace)
+    --cors|--header|--max-clients|--h2-max-streams|--client-buffer|--stall-timeout|--request-timeout|--shutdown-grace)
       return ;;
   esac
   local opts="-h --help --version --host -p --port --path --counter --interval --format --event --topic --no-stdin --metrics --publish-token-file --max-publish --token-file
     --jwt-secret-file --token-cookie
     --max-line --history --history-bytes --backlog --retry --ping --cors --header --max-clients
-    --client-buffer --backpressure --stall-timeout --request-timeout --tls-cert --tls-key
+    --client-buffer --backpressure --stall-timeout --request-timeout --tls-cert --tls-key --h2-max-streams
     --exit-on-eof --shutdown-grace -q --quiet -v --verbose"
   COMPREPLY=($(compgen -W "$opts" -- "$cur"))
 }

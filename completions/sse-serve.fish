@@ -32,6 +32,7 @@ complete -c sse-serve -l stall-timeout -x -d 'Seconds a client may take nothing 
 complete -c sse-serve -l request-timeout -x -d 'Seconds a client gets to send a whole request'
 complete -c sse-serve -l tls-cert -r -F -d 'Serve HTTPS with this PEM certificate (chain)'
 complete -c sse-serve -l tls-key -r -F -d 'PEM private key of the certificate'
+complete -c sse-serve -l h2-max-streams -x -d 'Concurrent streams per HTTP/2 connection'
 complete -c sse-serve -l exit-on-eof -d 'End the streams and exit at the end of stdin'
 complete -c sse-serve -l shutdown-grace -x -d 'Seconds slow clients get when the streams end'
 complete -c sse-serve -s q -l quiet -d 'Print only errors'

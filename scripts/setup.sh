@@ -22,10 +22,10 @@ esac
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 
 # demo: a consumer build (cmake -S . -B DIR): compiler, CMake, Ninja and ccache, the tools'
-# libraries, and scdoc, which renders the man pages built with the tools.
+# libraries (pkg-config finds nghttp2), and scdoc, which renders the man pages built with the tools.
 packages=(
   build-essential cmake ninja-build ccache
-  libcli11-dev libboost-dev libcurl4-openssl-dev nlohmann-json3-dev libssl-dev libnghttp2-dev
+  libcli11-dev libboost-dev libcurl4-openssl-dev nlohmann-json3-dev libssl-dev libnghttp2-dev pkg-config
   scdoc
 )
 if [ "$profile" != demo ]; then

@@ -159,6 +159,12 @@ void add_serve_options(CLI::App& app, options& o) {
                       ->option_text("FILE");
   tls_cert->needs(tls_key);
   tls_key->needs(tls_cert);
+  app.add_option(
+         "--h2-max-streams", o.h2_max_streams,
+         "Concurrent streams one HTTP/2 connection may open (its EventSources and requests)")
+      ->capture_default_str()
+      ->transform(tools::whole_number())
+      ->check(CLI::Range(1u, 100000u));
 
   app.add_flag("--exit-on-eof", o.exit_on_eof,
                "At the end of stdin, deliver everything, end the streams and exit")

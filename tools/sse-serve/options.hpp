@@ -54,6 +54,7 @@ struct options {
   // Transport: TLS (--tls-cert with --tls-key; SIGHUP reloads them) and HTTP/2.
   std::optional<std::string> tls_cert;
   std::optional<std::string> tls_key;
+  std::uint32_t h2_max_streams = 100;  // concurrent streams per HTTP/2 connection
 
   bool exit_on_eof = false;
   double shutdown_grace = 3.0;  // seconds slow clients get to take their last bytes at the end

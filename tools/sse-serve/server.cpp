@@ -50,6 +50,7 @@ http_config http_config_of(options const& o) {
   c.metrics = o.metrics;
   c.max_publish = o.max_publish;
   c.token_cookie = o.token_cookie;
+  c.h2_max_streams = o.h2_max_streams;
   c.verbose = o.verbose;
   c.quiet = o.quiet;
   return c;
@@ -237,7 +238,7 @@ void server::on_hangup() {
 
 bool server::load_tls(bool reloading) {
   // Connections already open keep the context they started with; new ones get this one.
-  tls_load_result r = load_tls_context(*opts_.tls_cert, *opts_.tls_key, false);
+  tls_load_result r = load_tls_context(*opts_.tls_cert, *opts_.tls_key, true);
   if (!r.context) {
     if (reloading) {
       tools::warning("SIGHUP: " + r.error + "; keeping the certificate loaded before");

@@ -14,6 +14,7 @@
 
 #include "common/diagnostics.hpp"
 #include "common/endpoint.hpp"
+#include "net/h2_session.hpp"
 #include "net/http_session.hpp"
 #include "net/tls_stream.hpp"
 
@@ -207,17 +208,11 @@ class detect_session : public std::enable_shared_from_this<detect_session> {
 };
 
 void detect_session::start_h2_plain() {
-  // HTTP/2 arrives in the next commit; until then the preface is an HTTP/1 request that fails.
-  stream_.expires_never();
-  std::make_shared<basic_http_session<beast::tcp_stream>>(std::move(stream_), ctx_,
-                                                          std::move(buffer_))
-      ->start();
+  start_h2_session(std::move(stream_), std::move(buffer_), ctx_);
 }
 
 void detect_session::start_h2_tls() {
-  std::make_shared<basic_http_session<tls_stream>>(std::move(*tls_stream_), ctx_,
-                                                   std::move(buffer_))
-      ->start();
+  start_h2_session(std::move(*tls_stream_), std::move(buffer_), ctx_);
 }
 
 }  // namespace

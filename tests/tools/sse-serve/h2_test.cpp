@@ -278,6 +278,13 @@ TEST_F(H2, EveryRouteOverTlsAndPriorKnowledge) {
     EXPECT_EQ(status_of(r), "2 401") << r.err;
     r = curl(tls, p, "/metrics");
     EXPECT_NE(r.out.find("sse_publish_requests_total{status=\"201\"} 1"), std::string::npos);
+    // Each curl above was one HTTP/2 connection, this one included.
+    EXPECT_NE(r.out.find(std::string("sse_connections_total{protocol=\"h2\",tls=\"") +
+                         (tls ? "yes" : "no") + "\"} 9\n"),
+              std::string::npos)
+        << r.out;
+    EXPECT_NE(r.out.find("sse_connections_total{protocol=\"h1\",tls=\"no\"} 0\n"),
+              std::string::npos);
 
     std::vector<std::string> stream_argv = {CURL_PROGRAM, "-sSN", "-H", "Last-Event-ID: 1"};
     if (tls) {

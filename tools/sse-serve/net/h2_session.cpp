@@ -52,6 +52,7 @@ class h2_session final : public h2_connection,
   void start(std::string_view already_read) {
     // The timeouts from here on are nghttp2's and the idle timer's.
     beast::get_lowest_layer(stream_).expires_never();
+    ++context().counters.connections[1][std::is_same_v<Stream, beast::tcp_stream> ? 0 : 1];
     begin(already_read);
     read();
   }

@@ -77,6 +77,7 @@ void basic_http_session<Stream>::init_peer() {
 
 template <typename Stream>
 void basic_http_session<Stream>::start() {
+  ++ctx_.counters.connections[0][is_tls<Stream> ? 1 : 0];
   read_request();
 }
 

@@ -157,8 +157,13 @@ void add_serve_options(CLI::App& app, options& o) {
                          "--tls-key", [&o](std::string const& f) { o.tls_key = f; },
                          "The certificate's PEM private key (unencrypted); reloaded on SIGHUP")
                       ->option_text("FILE");
-  tls_cert->needs(tls_key);
-  tls_key->needs(tls_cert);
+  // Checked once everything is parsed (as a final callback, so each option still parses alone).
+  app.callback([tls_cert, tls_key] {
+    if (tls_cert->count() > 0 && tls_key->count() == 0)
+      throw CLI::RequiresError("--tls-cert", "--tls-key");
+    if (tls_key->count() > 0 && tls_cert->count() == 0)
+      throw CLI::RequiresError("--tls-key", "--tls-cert");
+  });
   app.add_option(
          "--h2-max-streams", o.h2_max_streams,
          "Concurrent streams one HTTP/2 connection may open (its EventSources and requests)")

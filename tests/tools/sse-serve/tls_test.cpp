@@ -96,6 +96,13 @@ TEST_F(Tls, AKeyThatIsNotTheCertificatesStopsTheStart) {
   EXPECT_NE(s.stderr_text().find("key values mismatch"), std::string::npos) << s.stderr_text();
 }
 
+TEST_F(Tls, ACertificateNeedsItsKey) {
+  server_process alone({"-p", "0", "--tls-cert", file("server.pem")}, false);
+  EXPECT_EQ(exit_status_of(alone), 2);  // a usage error
+  EXPECT_NE(alone.stderr_text().find("--tls-cert requires --tls-key"), std::string::npos)
+      << alone.stderr_text();
+}
+
 TEST_F(Tls, MissingFilesAndEncryptedKeysStopTheStart) {
   server_process missing(
       {"-p", "0", "--tls-cert", file("missing.pem"), "--tls-key", file("server.key")}, false);

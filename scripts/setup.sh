@@ -22,11 +22,11 @@ esac
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 
 # demo: a consumer build (cmake -S . -B DIR): compiler, CMake, Ninja and ccache, the tools'
-# libraries, and scdoc, which renders the man pages built with the tools.
+# libraries (pkg-config finds nghttp2), and scdoc, which renders the man pages built with the tools.
 packages=(
   build-essential cmake ninja-build ccache
   libcli11-dev libboost-dev libcurl4-openssl-dev nlohmann-json3-dev libssl-dev libhiredis-dev
-  libsimdjson-dev
+  libsimdjson-dev libnghttp2-dev pkg-config
   scdoc
 )
 if [ "$profile" != demo ]; then
@@ -42,6 +42,7 @@ if [ "$profile" != demo ]; then
     curl                                        # sse-serve tests: publishing as users do
     prometheus                                  # sse-serve tests: promtool checks /metrics
     redis-server                                # sse-serve tests: replicas sharing a stream
+    nghttp2-client                              # sse-serve tests: nghttp against HTTP/2
   )
 fi
 if [ "$profile" = bench ]; then

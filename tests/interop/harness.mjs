@@ -18,7 +18,8 @@ export async function waitFor(predicate, what, ms = 20000) {
   }
 }
 
-// Starts sse-serve with args on 127.0.0.1 and a free port; resolves once it prints its URL.
+// Starts sse-serve with args on 127.0.0.1 and a free port; resolves once it prints its URL
+// (http:// or, with --tls-cert, https://).
 export function startServe(args = [], env = {}) {
   if (!SSE_SERVE) throw new Error('SSE_SERVE is not set (path of the sse-serve binary)');
   const proc = spawn(SSE_SERVE, ['--host', '127.0.0.1', '--port', '0', ...args], {
@@ -31,7 +32,7 @@ export function startServe(args = [], env = {}) {
     proc.on('exit', (code) => reject(new Error(`sse-serve exited ${code}: ${stderr}`)));
     proc.stderr.on('data', (d) => {
       stderr += d;
-      const m = /listening on (http:\/\/[^\s]+\/)/.exec(stderr);
+      const m = /listening on (https?:\/\/[^\s]+\/)/.exec(stderr);
       if (m) {
         clearTimeout(timer);
         const url = new URL(m[1]);

@@ -168,6 +168,29 @@ void add_serve_options(CLI::App& app, options& o) {
   app.add_option("--token-cookie", o.token_cookie, "Cookie a subscriber's token may come in")
       ->capture_default_str()
       ->option_text("NAME");
+  // Transport: TLS and HTTP/2.
+  auto* tls_cert = app.add_option_function<std::string>(
+                          "--tls-cert", [&o](std::string const& f) { o.tls_cert = f; },
+                          "Serve HTTPS with this PEM certificate (chain); reloaded on SIGHUP")
+                       ->option_text("FILE");
+  auto* tls_key = app.add_option_function<std::string>(
+                         "--tls-key", [&o](std::string const& f) { o.tls_key = f; },
+                         "The certificate's PEM private key (unencrypted); reloaded on SIGHUP")
+                      ->option_text("FILE");
+  // Checked once everything is parsed (as a final callback, so each option still parses alone).
+  app.callback([tls_cert, tls_key] {
+    if (tls_cert->count() > 0 && tls_key->count() == 0)
+      throw CLI::RequiresError("--tls-cert", "--tls-key");
+    if (tls_key->count() > 0 && tls_cert->count() == 0)
+      throw CLI::RequiresError("--tls-key", "--tls-cert");
+  });
+  app.add_option(
+         "--h2-max-streams", o.h2_max_streams,
+         "Concurrent streams one HTTP/2 connection may open (its EventSources and requests)")
+      ->capture_default_str()
+      ->transform(tools::whole_number())
+      ->check(CLI::Range(1u, 100000u));
+
   app.add_flag("--exit-on-eof", o.exit_on_eof,
                "At the end of stdin, deliver everything, end the streams and exit")
       ->excludes(no_stdin);

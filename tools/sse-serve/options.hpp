@@ -51,6 +51,11 @@ struct options {
   std::optional<std::string> token_file;
   std::optional<std::string> jwt_secret_file;
   std::string token_cookie = "sse_token";
+  // Transport: TLS (--tls-cert with --tls-key; SIGHUP reloads them) and HTTP/2.
+  std::optional<std::string> tls_cert;
+  std::optional<std::string> tls_key;
+  std::uint32_t h2_max_streams = 100;  // concurrent streams per HTTP/2 connection
+
 
   // Replicas sharing one stream through Redis (backplane/redis_backplane.hpp).
   std::optional<std::string> redis;  // redis://[user:password@]HOST:PORT[/DB]

@@ -50,6 +50,7 @@ http_config http_config_of(options const& o) {
   c.metrics = o.metrics;
   c.max_publish = o.max_publish;
   c.token_cookie = o.token_cookie;
+  c.h2_max_streams = o.h2_max_streams;
   c.verbose = o.verbose;
   c.quiet = o.quiet;
   return c;
@@ -161,6 +162,7 @@ int server::run() {
     return static_cast<int>(exit_status::failure);
   }
 
+  if (opts_.tls_cert && !load_tls(false)) return static_cast<int>(exit_status::failure);
   if (std::string problem = listener_.open(opts_.host, opts_.port); !problem.empty()) {
     tools::error(problem);
     return static_cast<int>(exit_status::failure);
@@ -197,7 +199,8 @@ int server::run() {
   schedule_tick();
   if (source_) source_->start([this] { on_input_end(); });
   listener_.start();
-  if (!opts_.quiet) tools::info("listening on " + url_of(listener_.local_endpoint()));
+  if (!opts_.quiet)
+    tools::info("listening on " + url_of(listener_.local_endpoint(), ctx_.tls != nullptr));
 
   ioc_.run();
 
@@ -240,6 +243,7 @@ void server::wait_hangup() {
 }
 
 void server::on_hangup() {
+  if (opts_.tls_cert) load_tls(true);
   // Streams already open are not affected; a file that fails keeps its previous tokens.
   access_report report = access_.reload();
   for (std::string const& e : report.errors)
@@ -250,6 +254,24 @@ void server::on_hangup() {
                 " subscriber tokens and " + std::to_string(access_.publish_tokens()) +
                 " publish tokens");
   }
+}
+
+bool server::load_tls(bool reloading) {
+  // Connections already open keep the context they started with; new ones get this one.
+  tls_load_result r = load_tls_context(*opts_.tls_cert, *opts_.tls_key, true);
+  if (!r.context) {
+    if (reloading) {
+      tools::warning("SIGHUP: " + r.error + "; keeping the certificate loaded before");
+    } else {
+      tools::error(r.error);
+    }
+    return false;
+  }
+  for (std::string const& w : r.warnings) tools::warning(w);
+  ctx_.tls = std::move(r.context);
+  if (opts_.verbose)
+    tools::info(std::string(reloading ? "SIGHUP: reloaded" : "TLS:") + " certificate " + r.subject);
+  return true;
 }
 
 void server::schedule_tick() {

@@ -1,7 +1,7 @@
 // One server's life: it wires the hub, the history, the access policy, the listener and the source
-// together, and owns what happens over time: signals (SIGHUP reloads tokens), the keep-alive and
-// stall timer, the end of input, and shutdown (end every stream, wait for them to flush or for the
-// grace period, stop).
+// together, and owns what happens over time: signals (SIGHUP reloads tokens and the TLS pair), the
+// keep-alive and stall timer, the end of input, and shutdown (end every stream, wait for them to
+// flush or for the grace period, stop).
 #ifndef SSE_SERVE_SERVER_HPP
 #define SSE_SERVE_SERVER_HPP
 
@@ -40,6 +40,9 @@ class server {
   void on_signal(boost::system::error_code ec, int signal_number);
   void wait_hangup();
   void on_hangup();
+  // --tls-cert and --tls-key: loads them into ctx_.tls; false (and said why) when they are
+  // unusable.
+  bool load_tls(bool reloading);
   void schedule_tick();
   void on_tick(boost::system::error_code ec);
   void on_input_end();

@@ -12,6 +12,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <memory>
@@ -278,6 +279,21 @@ TEST(Redis, APublisherOnOneReplicaReachesSubscribersOnOthers) {
   EXPECT_EQ(data_of(*ca), (std::vector<std::string>{"a", "b"}));
   // The ids the publisher was given are the ids every replica's clients see.
   EXPECT_EQ(body, "{\"ids\":[\"" + ca->events()[0].id + "\",\"" + ca->events()[1].id + "\"]}\n");
+
+  // Over HTTP/2 (h2c) the answer also waits for Redis, on the connection's own stream.
+  std::string const command = std::string(CURL_PROGRAM) +
+                              " -sS --http2-prior-knowledge -H 'Authorization: Bearer pub' "
+                              "--data c http://127.0.0.1:" +
+                              std::to_string(c.port()) + "/events/ci";
+  std::string answer;
+  if (FILE* p = ::popen(command.c_str(), "r")) {
+    char buf[256];
+    while (std::size_t n = std::fread(buf, 1, sizeof buf, p)) answer.append(buf, n);
+    EXPECT_EQ(::pclose(p), 0) << command;
+  }
+  ASSERT_TRUE(ca->read_events(3, deadline()));
+  EXPECT_EQ(ca->events()[2].data, "c");
+  EXPECT_EQ(answer, "{\"ids\":[\"" + ca->events()[2].id + "\"]}\n");
   std::filesystem::remove(token);
 }
 

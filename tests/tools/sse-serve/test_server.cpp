@@ -38,10 +38,11 @@ server_process::server_process(std::vector<std::string> args, bool add_port) {
   if (rc != 0) throw std::runtime_error("cannot start " SSE_SERVE_BINARY);
   if (!add_port) return;
   if (!wait_stderr("/\n", deadline())) throw std::runtime_error("no listening line: " + err_);
-  auto at = err_.find("listening on http://");
+  auto at = err_.find("listening on http");  // http:// or https://
   if (at == std::string::npos) throw std::runtime_error("unexpected stderr: " + err_);
+  at = err_.find("://", at) + 3;
   auto colon = err_.find("]:", at);
-  colon = colon != std::string::npos ? colon + 1 : err_.find(':', at + 20);
+  colon = colon != std::string::npos ? colon + 1 : err_.find(':', at);
   port_ = static_cast<std::uint16_t>(std::stoul(err_.substr(colon + 1)));
 }
 
@@ -71,7 +72,9 @@ void server_process::close_stdin() {
   in_ = -1;
 }
 
-void server_process::signal(int sig) { ::kill(pid_, sig); }
+void server_process::signal(int sig) {
+  ::kill(pid_, sig);
+}
 
 void server_process::pump_stderr(int timeout_ms) {
   pollfd p{err_fd_, POLLIN, 0};

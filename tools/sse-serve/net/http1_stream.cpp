@@ -7,6 +7,9 @@
 #include <sse/beast/http1.hpp>
 #include <utility>
 
+#include "net/router.hpp"
+#include "net/tls_stream.hpp"
+
 namespace sse::serve {
 
 namespace asio = boost::asio;
@@ -51,15 +54,20 @@ void append_chunk(std::string& out, std::string_view payload) {
   sse::beast::append_chunk(out, payload);
 }
 
-http1_stream::http1_stream(asio::ip::tcp::socket socket, stream_context& ctx, bool chunked,
-                           std::string peer)
+template <typename Socket>
+basic_http1_stream<Socket>::basic_http1_stream(Socket socket, stream_context& ctx, bool chunked,
+                                               std::string peer)
     : event_stream(ctx, std::move(peer)), socket_(std::move(socket)), chunked_(chunked) {}
 
-http1_stream::~http1_stream() = default;
+template <typename Socket>
+basic_http1_stream<Socket>::~basic_http1_stream() = default;
 
-void http1_stream::start() {
-  error_code ignored;
-  socket_.non_blocking(true, ignored);  // for the read_some that tells data from end of file
+template <typename Socket>
+void basic_http1_stream<Socket>::start() {
+  if constexpr (std::is_same_v<Socket, asio::ip::tcp::socket>) {
+    error_code ignored;
+    socket_.non_blocking(true, ignored);  // for the read_some that tells data from end of file
+  }
   head_ = http1_stream_head(ctx_.config, chunked_);
   std::string opening =
       event_stream::opening(ctx_.hub.retry() ? ctx_.hub.retry() : ctx_.config.retry);
@@ -72,12 +80,14 @@ void http1_stream::start() {
   watch();
 }
 
-void http1_stream::wake() {
-  auto self = shared_from_this();  // a write that fails at once closes this stream
+template <typename Socket>
+void basic_http1_stream<Socket>::wake() {
+  auto self = this->shared_from_this();  // a write that fails at once closes this stream
   if (!writing_) write_more();
 }
 
-void http1_stream::write_more() {
+template <typename Socket>
+void basic_http1_stream<Socket>::write_more() {
   if (closed_ || writing_) return;
   batch_.clear();
   std::size_t bytes = 0;
@@ -108,7 +118,8 @@ void http1_stream::write_more() {
   send();
 }
 
-void http1_stream::build(std::vector<frame const*> const& batch) {
+template <typename Socket>
+void basic_http1_stream<Socket>::build(std::vector<frame const*> const& batch) {
   buffers_.clear();
   held_.clear();
   out_.clear();
@@ -156,15 +167,18 @@ void http1_stream::build(std::vector<frame const*> const& batch) {
   }
 }
 
-void http1_stream::send() {
+template <typename Socket>
+void basic_http1_stream<Socket>::send() {
   writing_ = true;
   ++writes_;
   buffer_view view{buffers_.data(), buffers_.data() + buffers_.size()};
-  socket_.async_write_some(
-      view, boost::beast::bind_front_handler(&http1_stream::on_write, shared_from_this()));
+  socket_.async_write_some(view,
+                           boost::beast::bind_front_handler(&basic_http1_stream<Socket>::on_write,
+                                                            this->shared_from_this()));
 }
 
-void http1_stream::on_write(error_code ec, std::size_t bytes) {
+template <typename Socket>
+void basic_http1_stream<Socket>::on_write(error_code ec, std::size_t bytes) {
   writing_ = false;
   // Closed meanwhile (dropped, or the client left): nothing more to do.
   if (closed_) return;
@@ -192,7 +206,8 @@ void http1_stream::on_write(error_code ec, std::size_t bytes) {
   write_more();
 }
 
-void http1_stream::finish() {
+template <typename Socket>
+void basic_http1_stream<Socket>::finish() {
   // Everything is delivered: finish the body so the client sees a clean end, then close.
   if (!chunked_) {
     close("ended");
@@ -203,34 +218,68 @@ void http1_stream::finish() {
   send();
 }
 
-void http1_stream::watch() {
-  socket_.async_wait(
-      asio::ip::tcp::socket::wait_read,
-      boost::beast::bind_front_handler(&http1_stream::on_readable, shared_from_this()));
+template <typename Socket>
+void basic_http1_stream<Socket>::watch() {
+  if constexpr (std::is_same_v<Socket, asio::ip::tcp::socket>) {
+    // Plain TCP: wait for readability, with no buffer held while the client is quiet.
+    socket_.async_wait(asio::ip::tcp::socket::wait_read,
+                       boost::beast::bind_front_handler(&basic_http1_stream<Socket>::on_readable,
+                                                        this->shared_from_this()));
+  } else {
+    // TLS: bytes on the socket may be a record that holds nothing for us, so read through the
+    // TLS layer (one read beside the writes is what Asio's SSL stream allows).
+    socket_.async_read_some(asio::buffer(sink_),
+                            boost::beast::bind_front_handler(&basic_http1_stream<Socket>::on_read,
+                                                             this->shared_from_this()));
+  }
 }
 
-void http1_stream::on_readable(error_code ec) {
-  if (ec || closed_) return;
-  // A streaming client sends nothing more: data is ignored, end of file means it went away.
-  char sink[512];
-  error_code read_ec;
-  std::size_t n = socket_.read_some(asio::buffer(sink), read_ec);
-  if (read_ec == asio::error::would_block || read_ec == asio::error::try_again ||
-      (!read_ec && n > 0)) {
+template <typename Socket>
+void basic_http1_stream<Socket>::on_read(error_code ec, std::size_t) {
+  if (closed_) return;
+  if (!ec) {
     watch();
     return;
   }
-  close("client closed the connection");
+  close(ec == asio::error::operation_aborted ? "closed" : "client closed the connection");
 }
 
-void http1_stream::close(std::string_view reason) {
+template <typename Socket>
+void basic_http1_stream<Socket>::on_readable(error_code ec) {
+  if constexpr (std::is_same_v<Socket, asio::ip::tcp::socket>) {
+    if (ec || closed_) return;
+    // A streaming client sends nothing more: data is ignored, end of file means it went away.
+    char sink[512];
+    error_code read_ec;
+    std::size_t n = socket_.read_some(asio::buffer(sink), read_ec);
+    if (read_ec == asio::error::would_block || read_ec == asio::error::try_again ||
+        (!read_ec && n > 0)) {
+      watch();
+      return;
+    }
+    close("client closed the connection");
+  }
+}
+
+template <typename Socket>
+void basic_http1_stream<Socket>::close(std::string_view reason) {
   if (closed_) return;
   closed_ = true;
   error_code ignored;
-  socket_.shutdown(asio::ip::tcp::socket::shutdown_both, ignored);
-  socket_.close(ignored);
+  auto& tcp = boost::beast::get_lowest_layer(socket_);
+  if constexpr (std::is_same_v<Socket, asio::ip::tcp::socket>) {
+    tcp.shutdown(asio::ip::tcp::socket::shutdown_both, ignored);
+    tcp.close(ignored);
+  } else {
+    // No close_notify: the chunked body ended itself, and a dropped client must see an error.
+    tcp.socket().shutdown(asio::ip::tcp::socket::shutdown_both, ignored);
+    tcp.close();
+  }
   // The buffers of a write in flight stay until its handler runs (it completes as aborted).
   closed(reason);
 }
+
+template class basic_http1_stream<asio::ip::tcp::socket>;
+template class basic_http1_stream<tls_stream>;
 
 }  // namespace sse::serve

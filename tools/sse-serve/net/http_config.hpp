@@ -22,6 +22,7 @@ struct http_config {
   bool metrics = false;           // serve GET /metrics
   std::size_t max_publish = std::size_t{1} << 20;  // bytes of one publish request's body
   std::string token_cookie = "sse_token";          // the cookie a token may come in
+  std::uint32_t h2_max_streams = 100;              // HTTP/2 SETTINGS_MAX_CONCURRENT_STREAMS
   bool verbose = false;
   bool quiet = false;
 };

@@ -8,7 +8,7 @@
 
 #include "common/diagnostics.hpp"
 #include "common/endpoint.hpp"
-#include "net/http_session.hpp"
+#include "net/detect_session.hpp"
 
 namespace sse::serve {
 
@@ -82,14 +82,14 @@ void listener::accept() {
       short_of_descriptors_ = false;
       error_code ignored;
       socket.set_option(tcp::no_delay(true), ignored);
-      std::make_shared<http_session>(std::move(socket), ctx_)->start();
+      start_connection(std::move(socket), ctx_);
     }
     accept();
   });
 }
 
-std::string url_of(tcp::endpoint const& ep) {
-  return tools::endpoint_url("http", ep.address().to_string(), ep.port());
+std::string url_of(tcp::endpoint const& ep, bool tls) {
+  return tools::endpoint_url(tls ? "https" : "http", ep.address().to_string(), ep.port());
 }
 
 }  // namespace sse::serve

@@ -1,5 +1,6 @@
-// Accepts connections and hands each to an http_session. Running out of file descriptors pauses
-// accepting briefly instead of spinning or failing, with one warning per shortage, not per accept.
+// Accepts connections and hands each to start_connection (net/detect_session.hpp). Running out of
+// file descriptors pauses accepting briefly instead of spinning or failing, with one warning per
+// shortage, not per accept.
 #ifndef SSE_SERVE_NET_LISTENER_HPP
 #define SSE_SERVE_NET_LISTENER_HPP
 
@@ -33,8 +34,8 @@ class listener {
   bool short_of_descriptors_ = false;  // warned about the current shortage already
 };
 
-// "http://HOST:PORT/" with an IPv6 address in brackets.
-std::string url_of(boost::asio::ip::tcp::endpoint const& ep);
+// "http://HOST:PORT/" (or https://) with an IPv6 address in brackets.
+std::string url_of(boost::asio::ip::tcp::endpoint const& ep, bool tls = false);
 
 }  // namespace sse::serve
 

@@ -63,6 +63,14 @@ std::string render_metrics(event_hub const& hub, http_counters const& http) {
   for (auto const& [status, n] : http.publish_requests) {
     e.sample("sse_publish_requests_total", n, "status=\"" + std::to_string(status) + "\"");
   }
+  e.family("sse_connections_total", "counter", "Connections served, by protocol and TLS.");
+  for (int h2 = 0; h2 < 2; ++h2) {
+    for (int tls = 0; tls < 2; ++tls) {
+      e.sample("sse_connections_total", http.connections[h2][tls],
+               std::string("protocol=\"") + (h2 != 0 ? "h2" : "h1") + "\",tls=\"" +
+                   (tls != 0 ? "yes" : "no") + "\"");
+    }
+  }
   return e.take();
 }
 

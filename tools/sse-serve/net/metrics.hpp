@@ -15,6 +15,7 @@ struct http_counters {
   std::uint64_t turned_away_full = 0;                  // --max-clients reached
   std::uint64_t turned_away_shutdown = 0;              // in a signal's grace
   std::map<unsigned, std::uint64_t> publish_requests;  // by response status
+  std::uint64_t connections[2][2] = {};                // [HTTP/2][TLS]: connections served
 };
 
 // The exposition text (version 0.0.4): HELP and TYPE for every metric, sse_* names, _total on

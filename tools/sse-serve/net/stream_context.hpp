@@ -1,5 +1,6 @@
-// What every connection of one server shares: the hub, the HTTP settings, the page, and the count
-// of open streams that shutdown waits for. Used on the one io_context thread only.
+// What every connection of one server shares: the hub, the HTTP settings, the page, the TLS
+// context, and the count of open streams that shutdown waits for. Used on the one io_context thread
+// only.
 #ifndef SSE_SERVE_NET_STREAM_CONTEXT_HPP
 #define SSE_SERVE_NET_STREAM_CONTEXT_HPP
 
@@ -12,6 +13,7 @@
 #include "hub/event_hub.hpp"
 #include "net/http_config.hpp"
 #include "net/metrics.hpp"
+#include "net/tls_context.hpp"
 
 namespace sse::serve {
 
@@ -32,6 +34,8 @@ struct stream_context {
   std::size_t open_streams = 0;
   std::function<void()> on_streams_closed;  // called when open_streams drops to 0
   http_counters counters;
+  // With --tls-cert: what new connections handshake with (SIGHUP replaces it); null: plaintext.
+  tls_context tls;
 
   void stream_opened() noexcept { ++open_streams; }
   void stream_closed() {

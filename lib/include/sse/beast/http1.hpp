@@ -83,31 +83,46 @@ std::string_view to_std(View const& s) noexcept {
 
 }  // namespace detail
 
-// The head of a 200 event-stream response: Content-Type, `Cache-Control: no-cache, no-transform`
-// (no cached or recompressed copy), `X-Accel-Buffering: no` (nginx passes each event on at once),
-// then `Connection: keep-alive` and `Transfer-Encoding: chunked` when chunked (an HTTP/1.1
-// request) or `Connection: close` (HTTP/1.0: the body ends when the connection does), then
+// The header fields of a 200 event-stream response, without HTTP/1.x framing (what an HTTP/2
+// response carries): Content-Type, `Cache-Control: no-cache, no-transform` (no cached or
+// recompressed copy), `X-Accel-Buffering: no` (nginx passes each event on at once), then
 // `Access-Control-Allow-Origin: CORS` (with `Vary: Origin` unless CORS is "*"), then `headers` in
-// order, then the blank line. Throws std::invalid_argument for a header name that is not an HTTP
-// token or a value holding CR, LF or NUL.
-inline std::string stream_head(bool chunked, std::optional<std::string_view> cors,
-                               header_list const& headers,
-                               std::string_view content_type = event_stream_content_type) {
+// order. Throws std::invalid_argument for a header name that is not an HTTP token or a value
+// holding CR, LF or NUL.
+inline header_list stream_fields(std::optional<std::string_view> cors, header_list const& headers,
+                                 std::string_view content_type = event_stream_content_type) {
   detail::check_field("Content-Type", content_type);
   if (cors) detail::check_field("Access-Control-Allow-Origin", *cors);
   for (auto const& [name, value] : headers) detail::check_field(name, value);
-  std::string h = "HTTP/1.1 200 OK\r\n";
-  h.append("Content-Type: ").append(content_type).append("\r\n");
-  h += "Cache-Control: no-cache, no-transform\r\n";
-  h += "X-Accel-Buffering: no\r\n";
-  h += chunked ? "Connection: keep-alive\r\nTransfer-Encoding: chunked\r\n"
-               : "Connection: close\r\n";
+  header_list h;
+  h.reserve(5 + headers.size());
+  h.emplace_back("Content-Type", std::string(content_type));
+  h.emplace_back("Cache-Control", "no-cache, no-transform");
+  h.emplace_back("X-Accel-Buffering", "no");
   if (cors) {
-    h.append("Access-Control-Allow-Origin: ").append(*cors).append("\r\n");
-    if (*cors != "*") h += "Vary: Origin\r\n";
+    h.emplace_back("Access-Control-Allow-Origin", std::string(*cors));
+    if (*cors != "*") h.emplace_back("Vary", "Origin");
   }
-  for (auto const& [name, value] : headers)
-    h.append(name).append(": ").append(value).append("\r\n");
+  h.insert(h.end(), headers.begin(), headers.end());
+  return h;
+}
+
+// The head of a 200 event-stream response over HTTP/1.x: the status line, stream_fields() with
+// `Connection: keep-alive` and `Transfer-Encoding: chunked` after its first three fields when
+// chunked (an HTTP/1.1 request) or `Connection: close` (HTTP/1.0: the body ends when the
+// connection does), then the blank line.
+inline std::string stream_head(bool chunked, std::optional<std::string_view> cors,
+                               header_list const& headers,
+                               std::string_view content_type = event_stream_content_type) {
+  header_list const fields = stream_fields(cors, headers, content_type);
+  std::string h = "HTTP/1.1 200 OK\r\n";
+  for (std::size_t i = 0; i <= fields.size(); ++i) {
+    if (i == 3) {
+      h += chunked ? "Connection: keep-alive\r\nTransfer-Encoding: chunked\r\n"
+                   : "Connection: close\r\n";
+    }
+    if (i < fields.size()) h.append(fields[i].first).append(": ").append(fields[i].second).append("\r\n");
+  }
   h += "\r\n";
   return h;
 }

@@ -1,8 +1,11 @@
 // Fuzz target: arbitrary bytes as HTTP requests to sse-serve's real http_session (Beast's
 // request_parser with the server's limits, then its routing), over a loopback connection so no
-// code path is re-implemented here. The first byte picks server options; the rest is sent, then
+// code path is re-implemented here. The first two bytes pick server options (the second: HTTP
+// publishing with the token "pub", subscribers needing the token "sub"); the rest is sent, then
 // the client ends its side. The server must never crash, must answer or close within a deadline,
 // and every response status must be a documented one.
+#include <unistd.h>
+
 #include <algorithm>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
@@ -35,7 +38,8 @@ using asio::ip::tcp;
 
 // The statuses sse-serve(1) documents.
 bool documented(std::string_view code) {
-  for (std::string_view c : {"200", "204", "400", "404", "405", "413", "431", "503"}) {
+  for (std::string_view c : {"100", "200", "201", "204", "400", "401", "403", "404", "405", "413",
+                             "415", "431", "503"}) {
     if (code == c) return true;
   }
   return false;
@@ -54,11 +58,25 @@ void check_statuses(std::string const& received) {
   }
 }
 
+// A file of subscriber tokens ("sub"), written once per process.
+std::string const& subscriber_token_file() {
+  static std::string const path = [] {
+    std::string p = "/tmp/sse-request-fuzz-tokens-" + std::to_string(::getpid());
+    if (std::FILE* f = std::fopen(p.c_str(), "w")) {
+      std::fputs("sub\n", f);
+      std::fclose(f);
+    }
+    std::atexit([] { std::remove(subscriber_token_file().c_str()); });
+    return p;
+  }();
+  return path;
+}
+
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(std::uint8_t const* data, std::size_t size) {
-  if (size < 1) return 0;
-  std::string const request(reinterpret_cast<char const*>(data + 1), size - 1);
+  if (size < 2) return 0;
+  std::string const request(reinterpret_cast<char const*>(data + 2), size - 2);
 
   sse::serve::http_config config;
   if ((data[0] & 1) != 0) config.cors = "*";
@@ -77,8 +95,15 @@ extern "C" int LLVMFuzzerTestOneInput(std::uint8_t const* data, std::size_t size
                                : (data[0] & 32) != 0 ? sse::serve::stopping::shutdown
                                                      : sse::serve::stopping::no;
   if (state != sse::serve::stopping::no) hub.end("fuzz");
+  sse::serve::access_config access;
+  if ((data[1] & 1) != 0) access.publish_token = "pub";
+  if ((data[1] & 2) != 0) access.token_file = subscriber_token_file();
+  if ((data[1] & 4) != 0) config.max_publish = 64;
   sse::serve::access_report report;
-  sse::serve::access_policy policy = std::move(*sse::serve::access_policy::load({}, report));
+  std::optional<sse::serve::access_policy> loaded = sse::serve::access_policy::load(access, report);
+  if (!loaded)
+    fail("the fuzz target's tokens were refused", report.errors.empty() ? "" : report.errors[0]);
+  sse::serve::access_policy policy = std::move(*loaded);
   sse::serve::stream_context ctx(hub, config, "<!doctype html><title>page</title>", policy);
   ctx.state = state;
 

@@ -10,32 +10,13 @@
 #include <vector>
 
 #include "child_process.hpp"
+#include "e2e_support.hpp"
 #include "scripted_server.hpp"
 
 namespace sse::listen::test {
 namespace {
 
 using namespace std::chrono_literals;
-
-const std::string binary = SSE_LISTEN_BINARY;
-
-run_result listen(std::vector<std::string> args, std::string_view input = {}) {
-  return run_program(binary, args, input, 60s);
-}
-
-// The JSON lines of an output, parsed.
-std::vector<nlohmann::json> json_lines(std::string const& out) {
-  std::vector<nlohmann::json> lines;
-  std::size_t start = 0;
-  while (start < out.size()) {
-    std::size_t nl = out.find('\n', start);
-    EXPECT_NE(nl, std::string::npos) << "unterminated JSON line";
-    if (nl == std::string::npos) break;
-    lines.push_back(nlohmann::json::parse(out.substr(start, nl - start)));
-    start = nl + 1;
-  }
-  return lines;
-}
 
 nlohmann::json ev(std::string const& type, std::string const& data, std::string const& id) {
   return {{"event", type}, {"data", data}, {"id", id}};

@@ -18,46 +18,13 @@
 #include <vector>
 
 #include "child_process.hpp"
+#include "e2e_support.hpp"
 #include "scripted_server.hpp"
 
 namespace sse::listen::test {
 namespace {
 
 using namespace std::chrono_literals;
-
-const std::string binary = SSE_LISTEN_BINARY;
-
-run_result listen(std::vector<std::string> args, std::string_view input = {}) {
-  return run_program(binary, args, input, 60s);
-}
-
-std::vector<nlohmann::json> json_lines(std::string const& out) {
-  std::vector<nlohmann::json> lines;
-  std::istringstream in(out);
-  for (std::string line; std::getline(in, line);) lines.push_back(nlohmann::json::parse(line));
-  return lines;
-}
-
-class temp_dir {
- public:
-  temp_dir() {
-    char name[] = "/tmp/sse-listen-resume-XXXXXX";
-    EXPECT_NE(::mkdtemp(name), nullptr);
-    path_ = name;
-  }
-  ~temp_dir() { run_program("/bin/rm", {"-rf", path_}); }
-  std::string file(std::string const& name) const { return path_ + "/" + name; }
-
- private:
-  std::string path_;
-};
-
-std::string read_file(std::string const& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::ostringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
 
 void write_file(std::string const& path, std::string const& text) {
   std::ofstream(path, std::ios::binary) << text;

@@ -26,18 +26,13 @@
 #include <vector>
 
 #include "child_process.hpp"
+#include "e2e_support.hpp"
 #include "scripted_server.hpp"
 
 namespace sse::listen::test {
 namespace {
 
 using namespace std::chrono_literals;
-
-const std::string binary = SSE_LISTEN_BINARY;
-
-run_result listen(std::vector<std::string> args, std::string_view input = {}) {
-  return run_program(binary, args, input, 60s);
-}
 
 // sse-listen with extra environment variables (and none of the proxy ones of this process).
 run_result listen_with_env(std::vector<std::string> env, std::vector<std::string> const& args) {
@@ -48,35 +43,6 @@ run_result listen_with_env(std::vector<std::string> env, std::vector<std::string
   words.push_back(binary);
   words.insert(words.end(), args.begin(), args.end());
   return run_program("/usr/bin/env", words, {}, 60s);
-}
-
-std::vector<nlohmann::json> json_lines(std::string const& out) {
-  std::vector<nlohmann::json> lines;
-  std::istringstream in(out);
-  for (std::string line; std::getline(in, line);) lines.push_back(nlohmann::json::parse(line));
-  return lines;
-}
-
-class temp_dir {
- public:
-  temp_dir() {
-    char name[] = "/tmp/sse-listen-transport-XXXXXX";
-    EXPECT_NE(::mkdtemp(name), nullptr);
-    path_ = name;
-  }
-  ~temp_dir() { run_program("/bin/rm", {"-rf", path_}); }
-  std::string const& path() const { return path_; }
-  std::string file(std::string const& name) const { return path_ + "/" + name; }
-
- private:
-  std::string path_;
-};
-
-std::string read_file(std::string const& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::ostringstream s;
-  s << in.rdbuf();
-  return s.str();
 }
 
 void write_file(std::string const& path, std::string const& text) {

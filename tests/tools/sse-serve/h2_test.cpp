@@ -20,6 +20,7 @@
 #include <vector>
 
 #include "child_process.hpp"
+#include "test_certs.hpp"
 #include "test_support.hpp"
 
 namespace sse::serve::test {
@@ -202,19 +203,10 @@ std::string describe(std::vector<h2_frame> const& frames) {
 
 // --- curl and friends ---------------------------------------------------------------------------
 
-class H2 : public ::testing::Test {
+class H2 : public test_certs {
  protected:
-  static void SetUpTestSuite() {
-    char tmpl[] = "/tmp/sse-h2-test-XXXXXX";
-    ASSERT_NE(::mkdtemp(tmpl), nullptr);
-    dir_ = tmpl;
-    command_result r = run_command({"bash", MAKE_TEST_CERTS, dir_});
-    ASSERT_EQ(r.exit_code, 0) << r.err;
-  }
-  static void TearDownTestSuite() { fs::remove_all(dir_); }
-  static std::string file(std::string const& name) { return dir_ + "/" + name; }
   static std::vector<std::string> with_tls(std::vector<std::string> args) {
-    args.insert(args.end(), {"--tls-cert", file("server.pem"), "--tls-key", file("server.key")});
+    for (std::string& a : tls_args()) args.push_back(std::move(a));
     return args;
   }
   // curl over HTTP/2: TLS with ALPN, or h2c with prior knowledge. Prints the body, then a last
@@ -233,9 +225,7 @@ class H2 : public ::testing::Test {
                    path);
     return run_command(argv);
   }
-  static std::string dir_;
 };
-std::string H2::dir_;
 
 std::string status_of(command_result const& r) {
   return r.out.substr(r.out.rfind('\n') + 1);

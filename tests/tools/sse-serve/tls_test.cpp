@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "child_process.hpp"
+#include "test_certs.hpp"
 #include "test_support.hpp"
 
 namespace sse::serve::test {
@@ -22,21 +23,8 @@ namespace {
 
 namespace fs = std::filesystem;
 
-class Tls : public ::testing::Test {
+class Tls : public test_certs {
  protected:
-  static void SetUpTestSuite() {
-    char tmpl[] = "/tmp/sse-tls-test-XXXXXX";
-    ASSERT_NE(::mkdtemp(tmpl), nullptr);
-    dir_ = tmpl;
-    command_result r = run_command({"bash", MAKE_TEST_CERTS, dir_});
-    ASSERT_EQ(r.exit_code, 0) << r.err;
-  }
-  static void TearDownTestSuite() { fs::remove_all(dir_); }
-
-  static std::string file(std::string const& name) { return dir_ + "/" + name; }
-  static std::vector<std::string> tls_args(std::string const& cert = "server") {
-    return {"--tls-cert", file(cert + ".pem"), "--tls-key", file(cert + ".key")};
-  }
   static std::string url(std::uint16_t port, std::string const& path) {
     return "https://127.0.0.1:" + std::to_string(port) + path;
   }
@@ -48,9 +36,7 @@ class Tls : public ::testing::Test {
     return run_command(argv);
   }
 
-  static std::string dir_;
 };
-std::string Tls::dir_;
 
 int exit_status_of(server_process& s) {
   std::optional<int> status = s.wait_exit(deadline());

@@ -10,6 +10,7 @@
 #include <utility>
 
 #include "common/endpoint.hpp"
+#include "net/buffer_view.hpp"
 #include "net/h2_connection.hpp"
 #include "net/tls_stream.hpp"
 
@@ -28,17 +29,6 @@ std::string peer_of(Stream& stream) {
   std::string peer = ec ? "?" : tools::host_port(ep.address().to_string(), ep.port());
   return peer + (std::is_same_v<Stream, beast::tcp_stream> ? " (h2)" : " (h2 tls)");
 }
-
-// A view of the write's buffers: Asio copies the sequence into the operation, and a view costs no
-// allocation where a vector copy would.
-struct buffer_view {
-  using value_type = asio::const_buffer;
-  using const_iterator = asio::const_buffer const*;
-  const_iterator first;
-  const_iterator last;
-  const_iterator begin() const noexcept { return first; }
-  const_iterator end() const noexcept { return last; }
-};
 
 template <typename Stream>
 class h2_session final : public h2_connection,

@@ -7,6 +7,7 @@
 #include <sse/beast/http1.hpp>
 #include <utility>
 
+#include "net/buffer_view.hpp"
 #include "net/router.hpp"
 #include "net/tls_stream.hpp"
 
@@ -27,17 +28,6 @@ constexpr std::size_t large_frame = std::size_t{16} << 10;
 constexpr std::size_t max_large_frames = 24;
 // A copy buffer this big is given back after the write.
 constexpr std::size_t keep_out_capacity = std::size_t{64} << 10;
-
-// A view of the buffers the write in flight has left: Asio copies the buffer sequence into each
-// operation, and a view costs no allocation where a std::vector copy would.
-struct buffer_view {
-  using value_type = asio::const_buffer;
-  using const_iterator = asio::const_buffer const*;
-  const_iterator first;
-  const_iterator last;
-  const_iterator begin() const noexcept { return first; }
-  const_iterator end() const noexcept { return last; }
-};
 
 bool is_small(frame const& f) noexcept {
   return f->payload().size() < large_frame;

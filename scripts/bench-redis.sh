@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The Redis benchmark (issue 13): 1 Redis + 3 sse-serve replicas sharing one stream, beside 3
-# nginx + nchan instances sharing one Redis through nchan's backplane (nchan_redis_url,
-# nchan_use_redis), and beside one sse-serve process without Redis (the single-process figure).
+# nginx + nchan instances sharing one Redis through nchan's backplane (nchan_redis_server and
+# nchan_redis_pass, nchan 1.3's form of nchan_redis_url and nchan_use_redis), and beside one
+# sse-serve process without Redis (the single-process figure).
 # All driven by the fan-out benchmark's load generator (tests/bench/fanout/loadgen.cpp), which
 # spreads its clients round robin over the three instances (--url given three times).
 #
@@ -45,7 +46,7 @@ only=
 niceness=0
 report_only=0
 
-usage() { sed -n '2,31p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; }
+usage() { awk 'NR > 1 && !/^#/ { exit } NR > 1 { sub(/^# ?/, ""); print }' "${BASH_SOURCE[0]}"; }
 while [ $# -gt 0 ]; do
   case $1 in
     --no-setup) setup=0 ;;
@@ -98,7 +99,8 @@ if [ "$report_only" -eq 0 ]; then
   for exe in "$serve" "$loadgen"; do
     [ -x "$exe" ] || die "no $exe (build the release preset, or set SSE_SERVE / FANOUT_LOADGEN)"
   done
-  "$serve" --help 2>/dev/null | grep -q -- '--redis' || die "this sse-serve has no --redis"
+  # Not `--help | grep -q`: grep's early exit may kill the writer, and pipefail then says no.
+  [[ $("$serve" --help 2>/dev/null) == *--redis* ]] || die "this sse-serve has no --redis"
   command -v redis-server >/dev/null && command -v redis-cli >/dev/null ||
     die "redis-server and redis-cli are needed (scripts/setup.sh installs them)"
   nginx_bin=$(command -v nginx || true)
@@ -134,9 +136,10 @@ trap 'stop_all; rm -rf "$tmp"' EXIT
 cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat" 2>/dev/null || echo 0; }
 redis() { redis-cli -p "$redis_port" "$@"; }
 # Calls of every command Redis ran, and of XRANGE alone: "TOTAL XRANGE".
-redis_calls() {
+redis_calls() {  # (not counting the INFO commands that ask)
   redis INFO commandstats | tr -d '\r' | awk -F'[:=,]' '
-    /^cmdstat_/ { total += $3; if ($1 == "cmdstat_xrange") x = $3 } END { print total + 0, x + 0 }'
+    /^cmdstat_/ { if ($1 != "cmdstat_info") total += $3; if ($1 == "cmdstat_xrange") x = $3 }
+    END { print total + 0, x + 0 }'
 }
 
 start_redis() {
@@ -228,12 +231,12 @@ http {
   fastcgi_temp_path $dir/fastcgi;
   uwsgi_temp_path $dir/uwsgi;
   scgi_temp_path $dir/scgi;
-  nchan_redis_url "redis://127.0.0.1:$redis_port";
+  upstream redis { nchan_redis_server "redis://127.0.0.1:$redis_port"; }
   nchan_message_buffer_length $((storm_events * 2));
   server {
     listen 127.0.0.1:$port backlog=4096;
-    location = /sub { nchan_subscriber eventsource; nchan_channel_id \$arg_id; nchan_use_redis on; }
-    location = /pub { nchan_publisher; nchan_channel_id \$arg_id; nchan_use_redis on; }
+    location = /sub { nchan_subscriber eventsource; nchan_channel_id \$arg_id; nchan_redis_pass redis; }
+    location = /pub { nchan_publisher; nchan_channel_id \$arg_id; nchan_redis_pass redis; }
   }
 }
 EOF
@@ -318,32 +321,30 @@ run_rate() {  # run_rate SERVER RATE REP
     ", \"redis_cpu_s\": $redis_cpu, \"redis_commands\": $((calls1[0] - calls0[0]))"
 }
 
-# nchan's id of the last message in a channel, from its publisher location's channel info.
-nchan_last_id() {
-  curl -s --max-time 5 -H 'Accept: text/json' "$1" | sed -n 's/.*"last_message_id": *"\([^"]*\)".*/\1/p'
-}
-
 run_storm() {  # run_storm SERVER REP
   local server=$1 rep=$2 half=$((storm_events / 2)) id=
   start_server "$server"
   say "$server storm: $storm_events events, then $clients clients resume at once, run $rep/$repeat (load average $(note_load))"
-  # The history: the first half, the id of its last event, the second half.
-  "$loadgen" --url "${urls[0]}" --clients 0 "${pub_args[@]}" --rate 2000 --events "$half" \
-    --drain 0 --json >/dev/null
-  case $server in
-    nchan) id=$(nchan_last_id "${pub_args[1]}") ;;
-    *)
-      local i
-      for i in $(seq 100); do
-        [ "$(redis XLEN sse)" -ge "$half" ] && break
-        sleep 0.05
-      done
-      id=$(redis XRANGE sse - + COUNT "$half" | grep -E '^[0-9]+-[0-9]+$' | tail -n 1) ;;
-  esac
-  [ -n "$id" ] || die "$server storm: no id for event $half"
-  "$loadgen" --url "${urls[0]}" --clients 0 "${pub_args[@]}" --rate 2000 --events "$half" \
-    --drain 0 --json >/dev/null
-  sleep 1  # every instance has read the second half
+  # The history, watched by one subscriber on B: it gives the id of the middle event as that
+  # server sends it (sse-serve: the Redis id; nchan: its own TIME:N).
+  curl -sN --max-time 60 -H 'Accept: text/event-stream' "${urls[1]}" >"$tmp/watch.txt" 2>/dev/null &
+  local watch=$!
+  started+=("$watch")
+  local i
+  for i in $(seq 100); do
+    [ -s "$tmp/watch.txt" ] && break  # its response has begun (both send a comment first)
+    sleep 0.05
+  done
+  "$loadgen" --url "${urls[0]}" --clients 0 "${pub_args[@]}" --rate 2000 --events "$storm_events" \
+    --drain 10 --json >/dev/null
+  for i in $(seq 100); do
+    [ "$(grep -c '^data:' "$tmp/watch.txt")" -ge "$storm_events" ] && break
+    sleep 0.1
+  done
+  kill "$watch" 2>/dev/null || true
+  id=$(awk -v want="$half" '/^id:/ { id = substr($0, 4); sub(/^ /, "", id) }
+    /^data:/ { split(substr($0, 6), f, " "); if (f[1] + 0 == want) { print id; exit } }' "$tmp/watch.txt")
+  [ -n "$id" ] || die "$server storm: no id for event $half (the watcher got $(grep -c '^data:' "$tmp/watch.txt") events)"
   # A dies; its clients come back to the others.
   kill -9 "${instance_pids[0]}"
   [ "$server" != nchan ] || kill -9 "${nginx_masters[0]}"
@@ -355,7 +356,7 @@ run_storm() {  # run_storm SERVER REP
   r0=$(cpu_ticks "$redis_pid")
   "${on_cpu1[@]}" "$loadgen" "${args[@]}" --clients "$clients" --server-pid "$(pids_csv)" --json \
     --last-event-id "$id" --resume-after "$half" --events $((storm_events - half)) \
-    --max-pending "$clients" --settle 0 --timeout 120 >"$tmp/run.json" || status=$?
+    --max-pending "$clients" --settle 0 --timeout 60 >"$tmp/run.json" || status=$?
   read -r -a calls1 < <(redis_calls)
   local redis_cpu
   redis_cpu=$(awk -v a="$r0" -v b="$(cpu_ticks "$redis_pid")" -v hz="$hz" 'BEGIN { printf "%.3f", (b - a) / hz }')
@@ -425,7 +426,7 @@ while IFS='|' read -r sc s; do
   if [ "$sc" = storm ]; then
     storm=$(fmt "$(median "$s" "$sc" run_s)" '%.2f')
     xr=$(fmt "$(median "$s" "$sc" redis_xrange)" '%.0f')
-    p50=- p99=-
+    rate=- p50=- p99=- cpu=-
   fi
   [ "$s" = single ] && rcpu=- cmds=-
   printf '%-10s  %-11s  %12s  %9s  %9s  %9s  %8s  %8s  %9s  %8s  %s\n' "$s" "$sc" "$rate" "$p50" \
@@ -434,6 +435,7 @@ done <<<"$keys"
 
 echo
 line "ratio (medians)" value target verdict
+in_groups rate || rates=
 for rate in $rates; do
   x=$(ratio "$(median sse-serve "rate@${rate}/s" delivered_per_s)" "$(median nchan "rate@${rate}/s" delivered_per_s)")
   line "delivered/s at $rate ev/s, replicas/nchan" "$x" ">= 2" "$(verdict "$x" '>=' 2)"

@@ -1260,9 +1260,13 @@ int load_run::run() {
   // 4. Wait for every live client to get every event of its topic (and every POST its answer).
   std::uint64_t expected = s_.publisher == publish_kind::none ? s_.events.value_or(0) : published_;
   if (s_.publisher == publish_kind::none) {
-    for (std::size_t t = 0; t < s_.topics; ++t) {
-      published_to_[t] = expected;
-      outstanding_ += expected * live_in_topic_[t];
+    // Events someone else published may have arrived already (a resume replays them at once):
+    // only what each live client still lacks is outstanding.
+    for (std::size_t t = 0; t < s_.topics; ++t) published_to_[t] = expected;
+    for (auto const& c : clients_) {
+      if (c->state_ == client::state::body && c->events_ < expected) {
+        outstanding_ += expected - c->events_;
+      }
     }
   }
   nanoseconds drain_until = std::min(deadline, published_at + seconds_to_ns(s_.drain));

@@ -124,7 +124,7 @@ hz=$(getconf CLK_TCK)
 
 # Every process started here, so that the exit trap stops exactly those (and nothing else).
 started=()
-redis_pid= redis_port=
+redis_pid='' redis_port=''
 instance_pids=()  # the processes measured: sse-serve replicas or nginx workers
 stdin_fd=
 stop_all() {
@@ -151,8 +151,7 @@ start_redis() {
     --daemonize no --logfile "$tmp/redis.log" --dir "$tmp" &
   redis_pid=$!
   started+=("$redis_pid")
-  local i
-  for i in $(seq 100); do
+  for _ in $(seq 100); do
     [ "$(redis PING 2>/dev/null)" = PONG ] && return 0
     sleep 0.05
   done
@@ -178,8 +177,7 @@ start_serve() {
   serve_pid=$!
   started+=("$serve_pid")
   serve_url=
-  local i
-  for i in $(seq 200); do
+  for _ in $(seq 200); do
     serve_url=$(sed -n 's|.*listening on \(http://[^ ]*\).*|\1|p' "$err" | head -n 1) || serve_url=
     [ -n "$serve_url" ] && break
     kill -0 "$serve_pid" 2>/dev/null || break
@@ -204,7 +202,7 @@ start_replicas() {
 }
 
 start_single() {
-  redis_pid= urls=() instance_pids=()
+  redis_pid='' urls=() instance_pids=()
   start_serve single --stdin --history "$((storm_events * 2))"
   urls+=("$serve_url/events") instance_pids+=("$serve_pid")
   pub_args=(--publish-fd "$stdin_fd")
@@ -214,7 +212,7 @@ start_single() {
 # nginx_masters.
 channel=0
 start_nginx() {
-  local name=$1 dir=$tmp/nginx-$1 port i master worker=
+  local name=$1 dir=$tmp/nginx-$1 port master worker=''
   rm -rf "$dir"
   mkdir -p "$dir"
   port=$("$loadgen" --free-port)
@@ -246,7 +244,7 @@ EOF
   "${on_cpu0[@]}" "$nginx_bin" -p "$dir" -c "$dir/nginx.conf" -e "$dir/error.log" &
   master=$!
   started+=("$master")
-  for i in $(seq 200); do
+  for _ in $(seq 200); do
     if [ -z "$worker" ]; then
       worker=$(awk -v m="$master" '$4 == m { print $1; exit }' /proc/[0-9]*/stat 2>/dev/null || true)
     fi
@@ -269,10 +267,10 @@ start_nchans() {
   for name in a b c; do start_nginx "$name"; done
   for p in "${nginx_ports[@]}"; do urls+=("http://127.0.0.1:$p/sub?id=bench$channel"); done
   pub_args=(--publish-url "http://127.0.0.1:${nginx_ports[0]}/pub?id=bench$channel")
-  # Wait until every instance has its Redis connection: a publish before that is lost.
-  local i
-  for i in $(seq 100); do
-    [ "$(redis CLIENT LIST 2>/dev/null | grep -c .)" -ge 4 ] && break
+  # Wait until every instance has its two Redis connections (commands, pub/sub), plus the asking
+  # redis-cli: a publish before that is lost.
+  for _ in $(seq 100); do
+    [ "$(redis CLIENT LIST 2>/dev/null | grep -c .)" -ge 7 ] && break
     sleep 0.1
   done
 }
@@ -307,7 +305,7 @@ run_rate() {  # run_rate SERVER RATE REP
   start_server "$server"
   note_load
   say "$server rate@${rate}/s: $clients clients, run $rep/$repeat (load average $load_avg)"
-  local r0=0 c0=0 calls0=(0 0)
+  local r0=0 calls0=(0 0)
   if [ -n "$redis_pid" ]; then r0=$(cpu_ticks "$redis_pid"); read -r -a calls0 < <(redis_calls); fi
   local args=() status=0
   mapfile -t args < <(url_args)
@@ -335,14 +333,13 @@ run_storm() {  # run_storm SERVER storm|storm-cold REP
   curl -sN --max-time 60 -H 'Accept: text/event-stream' "${urls[1]}" >"$tmp/watch.txt" 2>/dev/null &
   local watch=$!
   started+=("$watch")
-  local i
-  for i in $(seq 100); do
+  for _ in $(seq 100); do
     [ -s "$tmp/watch.txt" ] && break  # its response has begun (both send a comment first)
     sleep 0.05
   done
   "$loadgen" --url "${urls[0]}" --clients 0 "${pub_args[@]}" --rate 2000 --events "$storm_events" \
     --drain 10 --json >/dev/null
-  for i in $(seq 100); do
+  for _ in $(seq 100); do
     [ "$(grep -c '^data:' "$tmp/watch.txt")" -ge "$storm_events" ] && break
     sleep 0.1
   done

@@ -159,8 +159,7 @@ calc() {
 free_port() { "$loadgen" --free-port; }
 
 wait_https() {  # wait_https URL WHAT
-  local i
-  for i in $(seq 200); do
+  for _ in $(seq 200); do
     curl -sk --max-time 1 -o /dev/null "$1" 2>/dev/null && return 0
     kill -0 "$server_pid" 2>/dev/null || break
     sleep 0.05
@@ -195,7 +194,7 @@ start_sse_serve() {
 # nginx with one worker: nchan's subscriber and a 200 location over TLS + HTTP/2 on one port, its
 # publisher and stub status over plain HTTP on another (as a publisher behind a firewall would).
 start_nchan() {
-  local dir=$tmp/nginx port pport i master
+  local dir=$tmp/nginx port pport master
   rm -rf "$dir"
   mkdir -p "$dir"
   port=$(free_port)
@@ -236,7 +235,7 @@ EOF
   master=$!
   started+=("$master")
   server_pid=
-  for i in $(seq 200); do
+  for _ in $(seq 200); do
     server_pid=$(awk -v m="$master" '$4 == m { print $1; exit }' /proc/[0-9]*/stat 2>/dev/null || true)
     [ -n "$server_pid" ] && break
     kill -0 "$master" 2>/dev/null || break

@@ -139,7 +139,8 @@ baseline=${SSE_SERVE_BASELINE:-}
 [ -z "$baseline" ] || [ -x "$baseline" ] || die "SSE_SERVE_BASELINE: not executable: $baseline"
 # HTTP publishing is sse-serve's newest source: measured when this build has it.
 http_publish=0
-"$serve" --help 2>/dev/null | grep -q -- '--publish-token-file' && http_publish=1
+# (Not `--help | grep -q`: grep's early exit may kill the writer, and pipefail then says no.)
+[[ $("$serve" --help 2>/dev/null) == *--publish-token-file* ]] && http_publish=1
 
 mkdir -p "$out"
 out=$(cd "$out" && pwd)  # nginx -p needs absolute paths

@@ -47,7 +47,9 @@ if [ "$profile" != demo ]; then
 fi
 if [ "$profile" = bench ]; then
   packages+=(
-    nginx libnginx-mod-nchan  # bench-fanout.sh: the fan-out peer
+    nginx libnginx-mod-nchan  # bench-fanout.sh, bench-tls.sh, bench-redis.sh: the fan-out peer
+    nghttp2-client            # bench-tls.sh: h2load, the TLS and HTTP/2 load generator
+    redis-server              # bench-redis.sh: the replicas' and nchan's shared Redis
   )
 fi
 

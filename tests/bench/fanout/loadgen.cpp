@@ -206,7 +206,7 @@ enum class publish_kind { none, pipe, http };
 enum class line_format { lines, json };
 
 struct settings {
-  std::string url;
+  std::vector<std::string> urls;  // client i streams from urls[i mod U] (replicas of one stream)
   std::size_t clients = 100;
   std::size_t topics = 1;         // client i follows topic i mod topics; events go to random topics
   double connect_rate = 0;        // connections started per second; 0 = as fast as allowed
@@ -227,18 +227,23 @@ struct settings {
   double duration = 0;                  // or publish for this long
   std::size_t pad = 32;                 // padding bytes in each event's data
   double settle = 0.3;                  // seconds between "all connected" and the first publish
-  double idle = 0;       // seconds to hold the idle clients before sampling the server
-  double drain = 10;     // seconds to wait for stragglers after the last publish
-  double timeout = 120;  // the whole run's bound
-  long server_pid = 0;
-  bool full_parser = false;  // --parser libsse: the WHATWG parser instead of the scanner
+  double idle = 0;                 // seconds to hold the idle clients before sampling the server
+  double drain = 10;               // seconds to wait for stragglers after the last publish
+  double timeout = 120;            // the whole run's bound
+  std::vector<long> server_pids;   // sampled together: RSS and CPU time are their sums
+  std::string last_event_id;       // sent as Last-Event-ID by every client (a resume)
+  std::uint64_t resume_after = 0;  // with it: the SEQ of that event, so streams start at SEQ + 1
+  bool full_parser = false;        // --parser libsse: the WHATWG parser instead of the scanner
   std::uint64_t seed = 1;
   bool json = false;
 };
 
 void usage(FILE* out) {
   std::fputs(
-      "usage: fanout-loadgen --url http://127.0.0.1:PORT/PATH [options]\n"
+      "usage: fanout-loadgen --url http://127.0.0.1:PORT/PATH [--url ...] [options]\n"
+      "  --url URL            a stream to open; given several times, client i uses the (i mod "
+      "U)th\n"
+      "                       (replicas serving one stream)\n"
       "       fanout-loadgen --free-port   (prints a free TCP port on 127.0.0.1)\n"
       "  --clients N          streaming clients to open (default 100; 0 with a publisher)\n"
       "  --topics T           client i follows topic t(i mod T); \"{topic}\" in the URLs is "
@@ -267,7 +272,10 @@ void usage(FILE* out) {
       "  --idle S             hold the connected clients S seconds before sampling the server\n"
       "  --drain S            wait for stragglers after the last publish (default 10)\n"
       "  --timeout S          bound on the whole run (default 120)\n"
-      "  --server-pid PID     sample this process's RSS and CPU time from /proc\n"
+      "  --server-pid PID[,PID...]  sample these processes' RSS and CPU time from /proc (summed)\n"
+      "  --last-event-id ID   every client resumes: sends Last-Event-ID: ID\n"
+      "  --resume-after SEQ   the SEQ of the event with that id: each stream must start at SEQ + "
+      "1\n"
       "  --parser P           scan (default: reads only each event's data line) or libsse (the "
       "full parser)\n"
       "  --seed N             seed of the random topic choice (default 1)\n"
@@ -341,6 +349,8 @@ settings parse_settings(int argc, char** argv) {
     o_drain,
     o_timeout,
     o_server_pid,
+    o_last_event_id,
+    o_resume_after,
     o_parser,
     o_seed,
     o_json,
@@ -369,6 +379,8 @@ settings parse_settings(int argc, char** argv) {
       {"drain", required_argument, nullptr, o_drain},
       {"timeout", required_argument, nullptr, o_timeout},
       {"server-pid", required_argument, nullptr, o_server_pid},
+      {"last-event-id", required_argument, nullptr, o_last_event_id},
+      {"resume-after", required_argument, nullptr, o_resume_after},
       {"parser", required_argument, nullptr, o_parser},
       {"seed", required_argument, nullptr, o_seed},
       {"json", no_argument, nullptr, o_json},
@@ -380,7 +392,7 @@ settings parse_settings(int argc, char** argv) {
   while ((c = getopt_long(argc, argv, "", longopts, nullptr)) != -1) {
     switch (c) {
       case o_url:
-        s.url = optarg;
+        s.urls.emplace_back(optarg);
         break;
       case o_clients:
         s.clients = parse_count(optarg, "--clients");
@@ -452,7 +464,22 @@ settings parse_settings(int argc, char** argv) {
         s.timeout = parse_double(optarg, "--timeout");
         break;
       case o_server_pid:
-        s.server_pid = static_cast<long>(parse_count(optarg, "--server-pid"));
+        for (std::string_view rest(optarg); !rest.empty();) {
+          std::size_t comma = rest.find(',');
+          std::string one(rest.substr(0, comma));
+          s.server_pids.push_back(static_cast<long>(parse_count(one.c_str(), "--server-pid")));
+          rest = comma == std::string_view::npos ? std::string_view() : rest.substr(comma + 1);
+        }
+        break;
+      case o_last_event_id:
+        s.last_event_id = optarg;
+        // The header is built by concatenation: a line break would forge another header.
+        if (s.last_event_id.find_first_of("\r\n") != std::string::npos) {
+          die("--last-event-id must not hold a line break");
+        }
+        break;
+      case o_resume_after:
+        s.resume_after = parse_count(optarg, "--resume-after");
         break;
       case o_parser:
         if (std::string_view(optarg) == "libsse") {
@@ -476,7 +503,7 @@ settings parse_settings(int argc, char** argv) {
     }
   }
   if (optind != argc) die("unexpected arguments (see --help)");
-  if (s.url.empty()) die("--url is required");
+  if (s.urls.empty()) die("--url is required");
   if (s.clients == 0 && s.publisher == publish_kind::none) die("--clients 0 needs a publisher");
   if (s.topics == 0) die("--topics must be at least 1");
   if (s.burst == 0) die("--burst must be at least 1");
@@ -487,7 +514,9 @@ settings parse_settings(int argc, char** argv) {
     die("a publisher needs --events N or --duration S");
   }
   if (s.topics > 1) {
-    if (!parse_url(s.url).has_topic()) die("--topics needs {topic} in --url");
+    for (auto const& u : s.urls) {
+      if (!parse_url(u).has_topic()) die("--topics needs {topic} in every --url");
+    }
     if (s.publisher == publish_kind::http && !parse_url(s.publish_url).has_topic()) {
       die("--topics needs {topic} in --publish-url");
     }
@@ -524,9 +553,8 @@ double own_cpu_seconds() {
   return secs(ru.ru_utime) + secs(ru.ru_stime);
 }
 
-server_sample sample_server(long pid) {
+server_sample sample_one(long pid) {
   server_sample out;
-  out.own_cpu_s = own_cpu_seconds();
   if (pid <= 0) return out;
   std::string base = "/proc/" + std::to_string(pid);
   std::ifstream status(base + "/status");
@@ -561,6 +589,21 @@ server_sample sample_server(long pid) {
   return out;
 }
 
+// The sum over the servers (the replicas of a stream count as one server).
+server_sample sample_server(std::vector<long> const& pids) {
+  server_sample out;
+  out.own_cpu_s = own_cpu_seconds();
+  out.ok = !pids.empty();
+  for (long pid : pids) {
+    server_sample one = sample_one(pid);
+    out.ok = out.ok && one.ok;
+    out.rss_kib += one.rss_kib;
+    out.cpu_s += one.cpu_s;
+    out.user_s += one.user_s;
+  }
+  return out;
+}
+
 // ---------------------------------------------------------------------------------------------
 // The run
 
@@ -572,14 +615,16 @@ class client final : public sse::handler {
  public:
   enum class state : unsigned char { idle, connecting, head, body, closed };
 
-  client(load_run& run, std::size_t index, std::uint32_t topic)
-      : run_(run), index_(index), topic_(topic) {}
+  client(load_run& run, std::size_t index, std::uint32_t topic, std::uint32_t url,
+         std::uint64_t first_seq)
+      : run_(run), index_(index), topic_(topic), url_(url), last_seq_(first_seq) {}
 
   sse::action on_event(sse::event_view const& ev) override;
 
   load_run& run_;
   std::size_t index_;
   std::uint32_t topic_;
+  std::uint32_t url_;  // which of --url
   int fd_ = -1;
   state state_ = state::idle;
   bool chunked_ = false;
@@ -589,7 +634,7 @@ class client final : public sse::handler {
   event_scanner scanner_;
   std::unique_ptr<sse::parser> parser_;  // --parser libsse only
   std::uint64_t events_ = 0;
-  std::uint64_t last_seq_ = 0;
+  std::uint64_t last_seq_;
   std::uint64_t order_errors_ = 0;
   std::uint64_t malformed_ = 0;
   nanoseconds received_at_ = 0;  // the time of the read being decoded
@@ -611,6 +656,8 @@ struct result {
   double p50_ms = 0;
   double p99_ms = 0;
   double max_ms = 0;
+  double connect_s = 0;  // from the start until every client had its response head (or gave up)
+  double run_s = 0;      // from the start until every client had every event (or the drain ended)
 };
 
 class load_run {
@@ -648,8 +695,8 @@ class load_run {
               server_sample const& after) const;
 
   settings s_;
-  http_url url_;
-  std::vector<std::string> requests_;  // the GET of each topic
+  std::vector<http_url> urls_;
+  std::vector<std::string> requests_;  // the GET of each (url, topic): [url * topics + topic]
   int epoll_ = -1;
   std::vector<std::unique_ptr<client>> clients_;
   std::vector<char> buffer_;
@@ -714,15 +761,17 @@ sse::action client::on_event(sse::event_view const& ev) {
 }
 
 load_run::load_run(settings s)
-    : s_(std::move(s)),
-      url_(parse_url(s_.url)),
-      buffer_(std::size_t{1} << 18),
-      rng_(s_.seed * 0x9E3779B97F4A7C15ull | 1) {
+    : s_(std::move(s)), buffer_(std::size_t{1} << 18), rng_(s_.seed * 0x9E3779B97F4A7C15ull | 1) {
   for (std::size_t k = 0; k < s_.topics; ++k) topic_names_.push_back(topic_name(k));
-  for (std::size_t k = 0; k < s_.topics; ++k) {
-    requests_.push_back("GET " + url_.target_for(topic_names_[k]) +
-                        " HTTP/1.1\r\nHost: " + url_.authority +
-                        "\r\nAccept: text/event-stream\r\nCache-Control: no-cache\r\n\r\n");
+  std::string resume;
+  if (!s_.last_event_id.empty()) resume = "Last-Event-ID: " + s_.last_event_id + "\r\n";
+  for (auto const& text : s_.urls) {
+    http_url const& u = urls_.emplace_back(parse_url(text));
+    for (std::size_t k = 0; k < s_.topics; ++k) {
+      requests_.push_back(
+          "GET " + u.target_for(topic_names_[k]) + " HTTP/1.1\r\nHost: " + u.authority +
+          "\r\nAccept: text/event-stream\r\n" + resume + "Cache-Control: no-cache\r\n\r\n");
+    }
   }
   live_in_topic_.assign(s_.topics, 0);
   published_to_.assign(s_.topics, 0);
@@ -731,8 +780,11 @@ load_run::load_run(settings s)
   if (epoll_ < 0) die_errno("epoll_create1");
   clients_.reserve(s_.clients);
   for (std::size_t i = 0; i < s_.clients; ++i) {
-    clients_.push_back(
-        std::make_unique<client>(*this, i, static_cast<std::uint32_t>(i % s_.topics)));
+    // Round robin over the URLs, and within each URL over the topics.
+    std::size_t url = i % urls_.size();
+    clients_.push_back(std::make_unique<client>(
+        *this, i, static_cast<std::uint32_t>((i / urls_.size()) % s_.topics),
+        static_cast<std::uint32_t>(url), s_.resume_after));
   }
   count_at_.assign(1, 0);
 }
@@ -784,7 +836,7 @@ void load_run::connect_some(nanoseconds now) {
       if (static_cast<double>(started_) >= allowed) break;
     }
     client& c = *clients_[started_++];
-    c.fd_ = open_connection(url_);
+    c.fd_ = open_connection(urls_[c.url_]);
     if (c.fd_ < 0) {
       if (errno == EMFILE || errno == ENFILE) die_errno("socket (raise the descriptor limit)");
       ++failed_;
@@ -832,7 +884,7 @@ void load_run::on_client_ready(client& c, std::uint32_t events) {
       return;
     }
     // The request is far smaller than any socket buffer: one send carries it.
-    std::string const& request = requests_[c.topic_];
+    std::string const& request = requests_[c.url_ * s_.topics + c.topic_];
     ssize_t n = send(c.fd_, request.data(), request.size(), MSG_NOSIGNAL);
     if (n != static_cast<ssize_t>(request.size())) {
       close_client(c, true);
@@ -933,7 +985,7 @@ void load_run::on_client_event(client& c, scanned_event const& ev) {
     return;
   }
   // Clients connect before the first publish and nothing replays history, so each stream must be
-  // exactly 1, 2, 3, ... of its topic.
+  // exactly 1, 2, 3, ... of its topic (or, resuming, --resume-after + 1, + 2, ...).
   if (ev.seq != c.last_seq_ + 1) ++c.order_errors_;
   c.last_seq_ = ev.seq;
   latency_.add(c.received_at_ - ev.sent_ns);
@@ -1160,8 +1212,8 @@ int load_run::run() {
   nanoseconds const start = now_ns();
   nanoseconds const deadline = start + seconds_to_ns(s_.timeout);
   bool timed_out = false;
-  server_sample const before = sample_server(s_.server_pid);
-  if (s_.server_pid > 0 && !before.ok) die("cannot read the server's /proc entries");
+  server_sample const before = sample_server(s_.server_pids);
+  if (!s_.server_pids.empty() && !before.ok) die("cannot read the server's /proc entries");
 
   // 1. Connect every client and wait for every response head.
   connect_first_ = start;
@@ -1175,12 +1227,14 @@ int load_run::run() {
     poll(s_.connect_rate > 0 ? 1 : 100);
   }
 
+  nanoseconds const connected_at = now_ns();
+
   // 2. Let the server settle (and, for the memory figure, hold the idle clients).
   nanoseconds hold_until = now_ns() + seconds_to_ns(s_.settle + s_.idle);
   for (nanoseconds now = now_ns(); now < hold_until && now < deadline; now = now_ns()) {
     poll(wait_ms(now, hold_until));
   }
-  server_sample const connected = sample_server(s_.server_pid);
+  server_sample const connected = sample_server(s_.server_pids);
 
   // 3. Publish.
   open_publisher();
@@ -1206,9 +1260,13 @@ int load_run::run() {
   // 4. Wait for every live client to get every event of its topic (and every POST its answer).
   std::uint64_t expected = s_.publisher == publish_kind::none ? s_.events.value_or(0) : published_;
   if (s_.publisher == publish_kind::none) {
-    for (std::size_t t = 0; t < s_.topics; ++t) {
-      published_to_[t] = expected;
-      outstanding_ += expected * live_in_topic_[t];
+    // Events someone else published may have arrived already (a resume replays them at once):
+    // only what each live client still lacks is outstanding.
+    for (std::size_t t = 0; t < s_.topics; ++t) published_to_[t] = expected;
+    for (auto const& c : clients_) {
+      if (c->state_ == client::state::body && c->events_ < expected) {
+        outstanding_ += expected - c->events_;
+      }
     }
   }
   nanoseconds drain_until = std::min(deadline, published_at + seconds_to_ns(s_.drain));
@@ -1223,10 +1281,13 @@ int load_run::run() {
     }
     poll(wait_ms(now, drain_until));
   }
-  server_sample const after = sample_server(s_.server_pid);
+  nanoseconds const done_at = now_ns();
+  server_sample const after = sample_server(s_.server_pids);
 
   // 5. Report.
   result r;
+  r.connect_s = static_cast<double>(connected_at - start) / 1e9;
+  r.run_s = static_cast<double>(done_at - start) / 1e9;
   r.expected = expected;
   r.timed_out = timed_out;
   bool any = false;
@@ -1272,7 +1333,7 @@ int load_run::run() {
 
 void load_run::report(result const& r, server_sample const& before, server_sample const& connected,
                       server_sample const& after) const {
-  bool server = s_.server_pid > 0 && before.ok && connected.ok && after.ok;
+  bool server = !s_.server_pids.empty() && before.ok && connected.ok && after.ok;
   double per_client_kib = 0;
   if (server && connected_ > 0) {
     per_client_kib =
@@ -1300,13 +1361,13 @@ void load_run::report(result const& r, server_sample const& before, server_sampl
         ", \"seconds\": %.3f, \"delivered_per_s\": %.0f, \"offered_per_s\": %.0f"
         ", \"publish_per_s\": %.0f, \"publish_late_max_ms\": %.3f, \"latency_samples\": %" PRIu64
         ", \"latency_p50_ms\": %.3f, \"latency_p99_ms\": %.3f, \"latency_max_ms\": %.3f"
-        ", \"parser\": \"%s\", \"loadgen_cpu_share\": %.3f",
+        ", \"parser\": \"%s\", \"loadgen_cpu_share\": %.3f, \"connect_s\": %.3f, \"run_s\": %.3f",
         s_.clients, s_.topics, connected_, failed_, lost_, published_, r.expected, r.events_min,
         r.events_max, r.missed, r.order_errors, r.malformed, framing_errors_, pub_requests_,
         pub_responses_, pub_errors_, pub_first_error_, r.all_delivered ? "true" : "false",
         r.timed_out ? "true" : "false", delivered_, r.seconds, r.delivered_per_s, r.offered_per_s,
         r.publish_per_s, late_ms, latency_.count(), r.p50_ms, r.p99_ms, r.max_ms,
-        s_.full_parser ? "libsse" : "scan", loadgen_share);
+        s_.full_parser ? "libsse" : "scan", loadgen_share, r.connect_s, r.run_s);
     if (server) {
       std::printf(", \"server_rss_before_kib\": %" PRIu64 ", \"server_rss_connected_kib\": %" PRIu64
                   ", \"server_rss_after_kib\": %" PRIu64
@@ -1346,6 +1407,8 @@ void load_run::report(result const& r, server_sample const& before, server_sampl
   }
   std::printf("load generator  %.0f%% of a CPU while publishing and draining\n",
               loadgen_share * 100);
+  std::printf("timing          all connected after %.3f s, all caught up after %.3f s\n",
+              r.connect_s, r.run_s);
 }
 
 // Prints a TCP port on 127.0.0.1 that is free now, for servers that cannot take port 0 (nginx).

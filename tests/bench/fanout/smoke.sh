@@ -3,7 +3,8 @@
 # 50 clients connect to sse-serve and to the yardstick; the load generator publishes 200
 # timestamped events (in bursts, closed loop, then paced; over stdin as lines, as JSON lines to 5
 # topics, and as POSTs to 5 topics and to no subscriber at all, one in flight and pipelined);
-# every client must get every event of its topic, in order, once, and every POST its 2xx.
+# every client must get every event of its topic, in order, once, and every POST its 2xx. Then
+# clients spread over two URLs of one stream, and clients resuming with Last-Event-ID.
 # Nothing here is timed: the only bound is a deadline against hangs.
 # usage: smoke.sh SSE_SERVE FANOUT_LOADGEN FANOUT_YARDSTICK
 set -euo pipefail
@@ -27,7 +28,8 @@ cleanup() {
 }
 trap cleanup EXIT
 
-if ! "$serve" --help | grep -q -- '--publish-token-file'; then
+# Not `--help | grep -q`: grep's early exit may kill the writer, and pipefail then says no.
+if [[ $("$serve" --help) != *--publish-token-file* ]]; then
   echo "smoke: error: $serve has no --publish-token-file (HTTP publishing)" >&2
   exit 1
 fi
@@ -61,6 +63,7 @@ start() {
 start serve 3 "$serve" --port 0 --ping 0 --publish-token-file "$tmp/token"
 start json 4 "$serve" --port 0 --ping 0 --format json
 start yardstick 5 "$yardstick" --port 0
+start resume 6 "$serve" --port 0 --ping 0
 
 failures=0
 # run NAME PID CLIENTS CHECKS LOADGEN_ARGS...: one load generator run; the usual fields and each
@@ -114,8 +117,32 @@ for inflight in 1 8; do
     --publish-url "$url_serve/events/{topic}" --publish-token-file "$tmp/token" --events 200 \
     --window 0 --inflight "$inflight"
 done
+# Two URLs of one stream (as the replicas of bench-redis.sh are): clients alternate between them,
+# and --server-pid takes a list.
+run two-urls "$pid_serve" 50 "$every200" --url "$url_serve/events" \
+  --url "${url_serve/127.0.0.1/localhost}/events" --server-pid "$pid_serve,$pid_serve" \
+  --publish-fd 3 --events 200 --burst 10 --window 50
+# A resume: 20 events published with nobody listening but a watcher that learns their ids, then
+# 20 clients come with the id of the 10th and must get exactly the 11th to the 20th.
+curl -sN --max-time 30 "$url_resume/events" >"$tmp/watch.txt" 2>/dev/null &
+watch=$!
+pids+=("$watch")
+for _ in $(seq 200); do [ -s "$tmp/watch.txt" ] && break; sleep 0.05; done
+"$loadgen" --url "$url_resume/events" --clients 0 --publish-fd 6 --events 20 --rate 1000 \
+  --json >/dev/null
+for _ in $(seq 200); do [ "$(grep -c '^data:' "$tmp/watch.txt")" -ge 20 ] && break; sleep 0.05; done
+kill "$watch" 2>/dev/null || true
+id=$(awk '/^id:/ { id = substr($0, 4); sub(/^ /, "", id) }
+  /^data:/ { split(substr($0, 6), f, " "); if (f[1] == "10") { print id; exit } }' "$tmp/watch.txt")
+if [ -z "$id" ]; then
+  echo "smoke: FAIL (resume): the watcher saw no id for the 10th event" >&2
+  failures=$((failures + 1))
+else
+  run resume "$pid_resume" 20 '"events_min": 10,;"events_max": 10,' --url "$url_resume/events" \
+    --last-event-id "$id" --resume-after 10 --events 10
+fi
 
-for pid in "${pids[@]}"; do
+for pid in "$pid_serve" "$pid_json" "$pid_yardstick" "$pid_resume"; do
   if ! kill -0 "$pid" 2>/dev/null; then
     echo "smoke: FAIL: server $pid is no longer running" >&2
     failures=$((failures + 1))

@@ -42,11 +42,9 @@ if [ "$profile" != demo ]; then
     curl                                        # sse-serve tests: publishing as users do
     prometheus                                  # sse-serve tests: promtool checks /metrics
     redis-server                                # sse-serve tests: replicas sharing a stream
-  )
-fi
-if [ "$profile" = bench ]; then
-  packages+=(
-    nginx libnginx-mod-nchan  # bench-fanout.sh: the fan-out peer
+    # sse-listen --check tests: a buffering, a gzipping and an nchan proxy to diagnose (the
+    # fan-out benchmark uses the same nginx + nchan, so the bench profile gets them from here)
+    nginx libnginx-mod-nchan
   )
 fi
 

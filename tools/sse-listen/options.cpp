@@ -338,6 +338,9 @@ std::string listen_examples() {
   sse-listen --state-file ~/.deploy.id --exec ./deploy.sh --event release URL
                                                   a deploy hook that resumes after a crash
   sse-listen --json URL1 URL2                     two streams merged, "url" on each line
+  sse-listen --check --origin https://app.example URL
+                                                  diagnose an endpoint: headers, buffering,
+                                                  keep-alive, resume, CORS (exit 1 on a failure)
 
 )" + exit_status_help();
 }

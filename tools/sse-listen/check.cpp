@@ -750,7 +750,6 @@ class recorder final : public sse::handler {
     curl_easy_setopt(e, CURLOPT_XFERINFOFUNCTION, &recorder::on_progress);
     curl_easy_setopt(e, CURLOPT_XFERINFODATA, this);
     curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, static_cast<long>(s_.limit_s * 1000));
-    easy_ = e;
     start_ = clock_type::now();
     CURLcode rc = curl_easy_perform(e);
     obs_.observed = now();
@@ -868,7 +867,6 @@ class recorder final : public sse::handler {
   clock_type::time_point start_;
   response_observation obs_;
   arrival arrival_;
-  CURL* easy_ = nullptr;
   char error_[CURL_ERROR_SIZE] = {};
   bool stopped_ = false;
   bool interrupted_ = false;

@@ -23,8 +23,10 @@ _sse_listen() {
       COMPREPLY=($(compgen -W "http:// https:// socks5:// socks5h://" -- "$cur")); return ;;
     -H|--header|--last-event-id|-A|--user-agent|--connect-timeout|--max-reconnects|--retry|\
     -n|--count|-e|--event|--until-data|--until-event|-t|--timeout|--idle-timeout|--max-event-size|\
-    --exec-timeout)
+    --exec-timeout|--check-time)
       return ;;
+    --origin)
+      COMPREPLY=($(compgen -W "http:// https://" -- "$cur")); return ;;
   esac
   if [[ $cur == -* ]]; then
     local opts="-h --help --version -i --input -j --json --json-data -r --raw --sse -H --header -X --request
@@ -32,7 +34,7 @@ _sse_listen() {
       --no-reconnect --max-reconnects --retry -n --count -e --event --until-data --until-event
       -t --timeout --idle-timeout --max-event-size --color --colour -v --verbose
       --state-file --exec --exec-errors --exec-timeout --proxy --http2 --http1.1 --include
-      --timestamps --retry-on-5xx"
+      --timestamps --retry-on-5xx --check --check-time --origin"
     COMPREPLY=($(compgen -W "$opts" -- "$cur"))
     return
   fi

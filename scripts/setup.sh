@@ -43,11 +43,13 @@ if [ "$profile" != demo ]; then
     prometheus                                  # sse-serve tests: promtool checks /metrics
     redis-server                                # sse-serve tests: replicas sharing a stream
     nghttp2-client                              # sse-serve tests: nghttp against HTTP/2
+    # sse-listen --check tests: a buffering, a gzipping and an nchan proxy to diagnose (the
+    # benchmarks use the same nginx + nchan as their peer)
+    nginx libnginx-mod-nchan
   )
 fi
 if [ "$profile" = bench ]; then
   packages+=(
-    nginx libnginx-mod-nchan  # bench-fanout.sh, bench-tls.sh, bench-redis.sh: the fan-out peer
     nghttp2-client            # bench-tls.sh: h2load, the TLS and HTTP/2 load generator
     redis-server              # bench-redis.sh: the replicas' and nchan's shared Redis
   )

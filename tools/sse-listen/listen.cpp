@@ -7,6 +7,7 @@
 #include <cerrno>
 #include <cstring>
 
+#include "check.hpp"
 #include "common/diagnostics.hpp"
 #include "common/signals.hpp"
 #include "common/terminal.hpp"
@@ -74,7 +75,7 @@ exit_status run(options const& o) {
     tools::error("cannot initialise libcurl");
     return exit_status::network;
   }
-  exit_status s = fetch_stream(o, body, consumer, deadline);
+  exit_status s = o.check ? run_check(o, body) : fetch_stream(o, body, consumer, deadline);
   curl_global_cleanup();
   return s;
 }

@@ -77,6 +77,43 @@ void check_issue15_options(options const& o, CLI::Option const* exec_errors,
   }
 }
 
+// An origin as browsers send it: SCHEME://HOST[:PORT], no path; or "null".
+std::string check_origin(std::string const& origin) {
+  if (origin == "null") return {};
+  auto scheme_end = origin.find("://");
+  if (scheme_end == std::string::npos || scheme_end == 0 || origin.size() == scheme_end + 3) {
+    return "an origin is SCHEME://HOST[:PORT], such as https://app.example";
+  }
+  if (origin.find_first_of("/?# \t\r\n", scheme_end + 3) != std::string::npos) {
+    return "an origin has no path, query or spaces: SCHEME://HOST[:PORT]";
+  }
+  return {};
+}
+
+// --check watches one URL and prints a report: the options that shape events or the output, or
+// read another input, mean nothing there. --check-time and --origin mean nothing without it.
+void check_doctor_options(options const& o, CLI::App const& app) {
+  if (!o.check) {
+    for (char const* name : {"--check-time", "--origin"}) {
+      if (app.count(name) > 0) throw CLI::ValidationError(name, "needs --check");
+    }
+    return;
+  }
+  if (o.urls.size() != 1 || o.local_input()) {
+    throw CLI::ValidationError("--check", "checks one http(s) URL");
+  }
+  for (char const* name :
+       {"--raw", "--sse", "--json-data", "--input", "--count", "--event", "--until-data",
+        "--until-event", "--state-file", "--exec", "--timestamps", "--include", "--no-reconnect",
+        "--max-reconnects", "--timeout", "--idle-timeout", "--last-event-id"}) {
+    if (app.count(name) > 0) {
+      throw CLI::ValidationError(name,
+                                 "does not go with --check (it watches the stream for "
+                                 "--check-time and reports; --json makes the report JSON)");
+    }
+  }
+}
+
 std::string check_id(std::string const& id) {
   if (id.find_first_of(std::string_view("\r\n\0", 3)) != std::string::npos) {
     return "an event ID cannot hold CR, LF or NUL";
@@ -222,7 +259,20 @@ void add_listen_options(CLI::App& app, options& o) {
   exec->excludes(json)->excludes(raw)->excludes(sse)->excludes(timestamps);
   timestamps->excludes(raw)->excludes(sse);
 
-  app.callback([&o, input, exec_errors, exec_timeout] {
+  // The SSE doctor. Which options it cannot take is checked in check_doctor_options.
+  app.add_flag("--check", o.check,
+               "Diagnose the endpoint (status, headers, buffering, keep-alive, resume, CORS) "
+               "instead of printing events; exit 1 on a failed check");
+  app.add_option("--check-time", o.check_time,
+                 "How long --check watches the stream, in seconds (default 30)")
+      ->check(tools::seconds_up_to(1e6, false))
+      ->option_text("SECONDS");
+  app.add_option("--origin", o.origin,
+                 "With --check: check CORS for a page at ORIGIN (e.g. https://app.example)")
+      ->check(CLI::Validator(check_origin, "ORIGIN"))
+      ->option_text("ORIGIN");
+
+  app.callback([&o, &app, input, exec_errors, exec_timeout] {
     if (o.urls.empty() && input->count() == 0) throw CLI::RequiredError("URL (or --input FILE)");
     if (!o.urls.empty() && input->count() > 0) {
       throw CLI::ValidationError("--input", "give either a URL or --input FILE, not both");
@@ -240,6 +290,7 @@ void add_listen_options(CLI::App& app, options& o) {
       throw CLI::ValidationError("--data", "-d @- and URL - both want stdin");
     }
     check_issue15_options(o, exec_errors, exec_timeout);
+    check_doctor_options(o, app);
   });
 
   app.footer(listen_examples());
@@ -287,6 +338,9 @@ std::string listen_examples() {
   sse-listen --state-file ~/.deploy.id --exec ./deploy.sh --event release URL
                                                   a deploy hook that resumes after a crash
   sse-listen --json URL1 URL2                     two streams merged, "url" on each line
+  sse-listen --check --origin https://app.example URL
+                                                  diagnose an endpoint: headers, buffering,
+                                                  keep-alive, resume, CORS (exit 1 on a failure)
 
 )" + exit_status_help();
 }

@@ -65,6 +65,11 @@ struct options {
   bool timestamps = false;  // --timestamps: the receive time of each event
   bool retry_on_5xx = false;
 
+  // --check: the SSE doctor (check.hpp) instead of printing events.
+  bool check = false;
+  double check_time = 30;  // seconds the stream is watched
+  std::string origin;      // --origin: CORS is checked for this origin; empty: not checked
+
   // True when the stream comes from stdin or --input rather than URLs.
   bool local_input() const { return !input.empty() || (urls.size() == 1 && urls[0] == "-"); }
 };

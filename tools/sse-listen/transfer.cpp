@@ -63,11 +63,7 @@ transfer::transfer(options const& o, std::optional<std::string> const& body,
       source_(source),
       url_(consumer.source_name(source)) {}
 
-bool transfer::init() {
-  easy_.reset(curl_easy_init());
-  if (!easy_) return false;
-  CURL* e = easy_.get();
-  curl_easy_setopt(e, CURLOPT_URL, url_.c_str());
+void configure_easy(CURL* e, options const& o, std::optional<std::string> const& body) {
   curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https");
   curl_easy_setopt(e, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
   curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION, 1L);
@@ -78,31 +74,26 @@ bool transfer::init() {
   // 100 KiB reads, as the curl tool makes: with 256 KiB the reader waited on a fuller socket
   // and --raw took 1.4x curl's wall time on an idle machine for the same CPU time.
   curl_easy_setopt(e, CURLOPT_BUFFERSIZE, 100L * 1024L);
-  curl_easy_setopt(e, CURLOPT_USERAGENT, o_.user_agent.c_str());
-  curl_easy_setopt(e, CURLOPT_ERRORBUFFER, error_buffer_);
-  curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, &transfer::on_write);
-  curl_easy_setopt(e, CURLOPT_WRITEDATA, this);
-  curl_easy_setopt(e, CURLOPT_HEADERFUNCTION, &transfer::on_header);
-  curl_easy_setopt(e, CURLOPT_HEADERDATA, this);
+  curl_easy_setopt(e, CURLOPT_USERAGENT, o.user_agent.c_str());
   // A proxy's answer to CONNECT is not the server's response: not judged, not --include'd.
   curl_easy_setopt(e, CURLOPT_SUPPRESS_CONNECT_HEADERS, 1L);
-  if (o_.verbose > 1) curl_easy_setopt(e, CURLOPT_VERBOSE, 1L);
-  if (o_.insecure) {
+  if (o.verbose > 1) curl_easy_setopt(e, CURLOPT_VERBOSE, 1L);
+  if (o.insecure) {
     curl_easy_setopt(e, CURLOPT_SSL_VERIFYPEER, 0L);
     curl_easy_setopt(e, CURLOPT_SSL_VERIFYHOST, 0L);
   }
-  if (!o_.cacert.empty()) curl_easy_setopt(e, CURLOPT_CAINFO, o_.cacert.c_str());
-  if (o_.connect_timeout > 0) {
-    curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS, static_cast<long>(o_.connect_timeout * 1000));
+  if (!o.cacert.empty()) curl_easy_setopt(e, CURLOPT_CAINFO, o.cacert.c_str());
+  if (o.connect_timeout > 0) {
+    curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS, static_cast<long>(o.connect_timeout * 1000));
   }
-  if (body_) {
-    curl_easy_setopt(e, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(body_->size()));
-    curl_easy_setopt(e, CURLOPT_POSTFIELDS, body_->data());
+  if (body) {
+    curl_easy_setopt(e, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(body->size()));
+    curl_easy_setopt(e, CURLOPT_POSTFIELDS, body->data());
   }
-  if (!o_.method.empty()) curl_easy_setopt(e, CURLOPT_CUSTOMREQUEST, o_.method.c_str());
+  if (!o.method.empty()) curl_easy_setopt(e, CURLOPT_CUSTOMREQUEST, o.method.c_str());
   // Without --proxy, libcurl reads http_proxy, https_proxy, all_proxy and no_proxy itself.
-  if (o_.proxy) curl_easy_setopt(e, CURLOPT_PROXY, o_.proxy->c_str());
-  switch (o_.http) {
+  if (o.proxy) curl_easy_setopt(e, CURLOPT_PROXY, o.proxy->c_str());
+  switch (o.http) {
     case http_version::negotiate:
       break;  // libcurl's default: HTTP/2 when TLS's ALPN agrees, HTTP/1.1 on http://
     case http_version::http1_1:
@@ -113,6 +104,38 @@ bool transfer::init() {
                        static_cast<long>(CURL_HTTP_VERSION_2_PRIOR_KNOWLEDGE));
       break;
   }
+}
+
+curl_slist* request_headers(options const& o, std::string_view last_event_id) {
+  auto user_has = [&o](std::string_view name) {
+    return std::any_of(o.headers.begin(), o.headers.end(),
+                       [&](std::string const& h) { return iequals(tools::header_name(h), name); });
+  };
+  curl_slist* list = nullptr;
+  auto add = [&list](std::string const& h) {
+    if (auto* l = curl_slist_append(list, h.c_str())) list = l;
+  };
+  if (!user_has("Accept")) add("Accept: text/event-stream");
+  if (!user_has("Cache-Control")) add("Cache-Control: no-cache");
+  if (!last_event_id.empty() && !user_has("Last-Event-ID")) {
+    add("Last-Event-ID: " + std::string(last_event_id));
+  }
+  if (!user_has("Expect")) add("Expect:");  // no 100-continue round trip before a body
+  for (auto const& h : o.headers) add(h);
+  return list;
+}
+
+bool transfer::init() {
+  easy_.reset(curl_easy_init());
+  if (!easy_) return false;
+  CURL* e = easy_.get();
+  curl_easy_setopt(e, CURLOPT_URL, url_.c_str());
+  configure_easy(e, o_, body_);
+  curl_easy_setopt(e, CURLOPT_ERRORBUFFER, error_buffer_);
+  curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, &transfer::on_write);
+  curl_easy_setopt(e, CURLOPT_WRITEDATA, this);
+  curl_easy_setopt(e, CURLOPT_HEADERFUNCTION, &transfer::on_header);
+  curl_easy_setopt(e, CURLOPT_HEADERDATA, this);
   return true;
 }
 
@@ -130,20 +153,7 @@ bool transfer::retryable_server_error() const noexcept {
 
 // Headers are rebuilt for each connection: Last-Event-ID changes as events arrive.
 void transfer::prepare() {
-  auto user_has = [this](std::string_view name) {
-    return std::any_of(o_.headers.begin(), o_.headers.end(),
-                       [&](std::string const& h) { return iequals(tools::header_name(h), name); });
-  };
-  curl_slist* list = nullptr;
-  auto add = [&list](std::string const& h) {
-    if (auto* l = curl_slist_append(list, h.c_str())) list = l;
-  };
-  if (!user_has("Accept")) add("Accept: text/event-stream");
-  if (!user_has("Cache-Control")) add("Cache-Control: no-cache");
-  std::string_view id = consumer_.last_event_id(source_);
-  if (!id.empty() && !user_has("Last-Event-ID")) add("Last-Event-ID: " + std::string(id));
-  if (!user_has("Expect")) add("Expect:");  // no 100-continue round trip before a body
-  for (auto const& h : o_.headers) add(h);
+  curl_slist* list = request_headers(o_, consumer_.last_event_id(source_));
   headers_.reset(list);
   curl_easy_setopt(easy_.get(), CURLOPT_HTTPHEADER, list);
 

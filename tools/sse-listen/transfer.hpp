@@ -102,6 +102,14 @@ class transfer {
   std::optional<milliseconds> retry_after_;
 };
 
+// The libcurl setup every request of sse-listen shares (the stream's and --check's): protocols,
+// redirects, TLS, proxy, HTTP version, method and body (which must outlive the handle).
+void configure_easy(CURL* e, options const& o, std::optional<std::string> const& body);
+
+// A request's header list: Accept and Cache-Control unless -H gives them, Last-Event-ID when not
+// empty, then -H's. The caller frees it (curl_slist_free_all).
+curl_slist* request_headers(options const& o, std::string_view last_event_id);
+
 // True when the media type's essence (before any ';' parameters, case-insensitively) is
 // text/event-stream.
 bool is_event_stream_type(std::string_view content_type);

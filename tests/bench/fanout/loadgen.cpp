@@ -15,11 +15,17 @@
 // An event's data is "SEQ SEND_NS PAD": SEQ counts from 1 in each topic, SEND_NS is
 // CLOCK_MONOTONIC (one clock for every process on the machine) taken when the publisher hands the
 // event over.
+//
+// --tls: the streams are HTTP/1.1 over TLS 1.3 (OpenSSL, ALPN http/1.1), handshaking inside the
+// same loop; publishing stays plaintext (a pipe, or a publisher endpoint on a plain port).
 #include <arpa/inet.h>
 #include <fcntl.h>
 #include <getopt.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <openssl/err.h>
+#include <openssl/ssl.h>
+#include <openssl/x509v3.h>
 #include <sys/epoll.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
@@ -127,13 +133,15 @@ bool is_chunked(std::string_view head) {
 }
 
 // ---------------------------------------------------------------------------------------------
-// A URL of the only form we need: http://IPV4-OR-localhost:PORT/TARGET, where TARGET may hold
+// A URL of the only form we need: http[s]://IPV4-OR-localhost:PORT/TARGET, where TARGET may hold
 // "{topic}", replaced by each topic's name.
 
 constexpr std::string_view topic_placeholder = "{topic}";
 
 struct http_url {
   sockaddr_in address{};
+  bool https = false;
+  std::string host;       // as written (for TLS: the name or address the certificate must match)
   std::string authority;  // host:port, for the Host header
   std::string target;     // /path?query, perhaps with {topic}
 
@@ -150,17 +158,24 @@ struct http_url {
 
 http_url parse_url(std::string_view text) {
   constexpr std::string_view scheme = "http://";
-  if (text.substr(0, scheme.size()) != scheme) die("--url/--publish-url must start with http://");
-  text.remove_prefix(scheme.size());
+  constexpr std::string_view secure_scheme = "https://";
+  http_url u;
+  if (text.substr(0, scheme.size()) == scheme) {
+    text.remove_prefix(scheme.size());
+  } else if (text.substr(0, secure_scheme.size()) == secure_scheme) {
+    text.remove_prefix(secure_scheme.size());
+    u.https = true;
+  } else {
+    die("--url/--publish-url must start with http:// or https://");
+  }
   std::size_t slash = text.find('/');
   std::string_view authority = text.substr(0, slash);
-  http_url u;
   u.authority = std::string(authority);
   u.target = slash == std::string_view::npos ? "/" : std::string(text.substr(slash));
   std::size_t colon = authority.rfind(':');
   if (colon == std::string_view::npos) die("the URL needs an explicit port");
-  std::string host(authority.substr(0, colon));
-  if (host == "localhost") host = "127.0.0.1";
+  u.host = std::string(authority.substr(0, colon));
+  std::string host = u.host == "localhost" ? std::string("127.0.0.1") : u.host;
   unsigned port = 0;
   auto port_text = authority.substr(colon + 1);
   auto [p, ec] = std::from_chars(port_text.data(), port_text.data() + port_text.size(), port);
@@ -234,6 +249,9 @@ struct settings {
   std::string last_event_id;       // sent as Last-Event-ID by every client (a resume)
   std::uint64_t resume_after = 0;  // with it: the SEQ of that event, so streams start at SEQ + 1
   bool full_parser = false;        // --parser libsse: the WHATWG parser instead of the scanner
+  bool tls = false;                // --tls (or https:// URLs): the streams speak TLS 1.3
+  std::string cacert;              // --cacert: trust this CA (PEM) and check the server's name
+  bool insecure = false;           // --insecure: accept any certificate
   std::uint64_t seed = 1;
   bool json = false;
 };
@@ -243,7 +261,13 @@ void usage(FILE* out) {
       "usage: fanout-loadgen --url http://127.0.0.1:PORT/PATH [--url ...] [options]\n"
       "  --url URL            a stream to open; given several times, client i uses the (i mod "
       "U)th\n"
-      "                       (replicas serving one stream)\n"
+      "                       (replicas serving one stream); https:// implies --tls\n"
+      "  --tls                the streams are HTTP/1.1 over TLS 1.3 (ALPN http/1.1); publishing "
+      "stays\n"
+      "                       plaintext\n"
+      "  --cacert FILE        with --tls: trust the CA certificates in FILE (PEM) and check the "
+      "host\n"
+      "  --insecure           with --tls: accept any certificate (one of the two is required)\n"
       "       fanout-loadgen --free-port   (prints a free TCP port on 127.0.0.1)\n"
       "  --clients N          streaming clients to open (default 100; 0 with a publisher)\n"
       "  --topics T           client i follows topic t(i mod T); \"{topic}\" in the URLs is "
@@ -352,6 +376,9 @@ settings parse_settings(int argc, char** argv) {
     o_last_event_id,
     o_resume_after,
     o_parser,
+    o_tls,
+    o_cacert,
+    o_insecure,
     o_seed,
     o_json,
     o_help
@@ -382,6 +409,9 @@ settings parse_settings(int argc, char** argv) {
       {"last-event-id", required_argument, nullptr, o_last_event_id},
       {"resume-after", required_argument, nullptr, o_resume_after},
       {"parser", required_argument, nullptr, o_parser},
+      {"tls", no_argument, nullptr, o_tls},
+      {"cacert", required_argument, nullptr, o_cacert},
+      {"insecure", no_argument, nullptr, o_insecure},
       {"seed", required_argument, nullptr, o_seed},
       {"json", no_argument, nullptr, o_json},
       {"help", no_argument, nullptr, o_help},
@@ -488,6 +518,15 @@ settings parse_settings(int argc, char** argv) {
           die("--parser must be scan or libsse");
         }
         break;
+      case o_tls:
+        s.tls = true;
+        break;
+      case o_cacert:
+        s.cacert = optarg;
+        break;
+      case o_insecure:
+        s.insecure = true;
+        break;
       case o_seed:
         s.seed = parse_count(optarg, "--seed");
         break;
@@ -504,6 +543,18 @@ settings parse_settings(int argc, char** argv) {
   }
   if (optind != argc) die("unexpected arguments (see --help)");
   if (s.urls.empty()) die("--url is required");
+  for (auto const& u : s.urls) {
+    if (parse_url(u).https) s.tls = true;  // and with --tls, http:// ones speak TLS too
+  }
+  if (s.tls) {
+    if (s.cacert.empty() == !s.insecure)
+      die("--tls needs exactly one of --cacert FILE and --insecure");
+  } else if (!s.cacert.empty() || s.insecure) {
+    die("--cacert and --insecure need --tls (or https:// URLs)");
+  }
+  if (s.publisher == publish_kind::http && parse_url(s.publish_url).https) {
+    die("--publish-url must be plaintext http:// (only the streams speak TLS)");
+  }
   if (s.clients == 0 && s.publisher == publish_kind::none) die("--clients 0 needs a publisher");
   if (s.topics == 0) die("--topics must be at least 1");
   if (s.burst == 0) die("--burst must be at least 1");
@@ -613,7 +664,8 @@ class load_run;
 // (held by unique_ptr).
 class client final : public sse::handler {
  public:
-  enum class state : unsigned char { idle, connecting, head, body, closed };
+  // handshake: TLS only, from the TCP connect until the request is written.
+  enum class state : unsigned char { idle, connecting, handshake, head, body, closed };
 
   client(load_run& run, std::size_t index, std::uint32_t topic, std::uint32_t url,
          std::uint64_t first_seq)
@@ -627,6 +679,8 @@ class client final : public sse::handler {
   std::uint32_t url_;  // which of --url
   int fd_ = -1;
   state state_ = state::idle;
+  std::uint32_t armed_ = 0;  // the epoll events asked for
+  SSL* ssl_ = nullptr;       // --tls only
   bool chunked_ = false;
   bool streamed_ = false;  // got its 200 head
   std::string head_;
@@ -675,6 +729,12 @@ class load_run {
   void poll(int timeout_ms);
   void on_client_ready(client& c, std::uint32_t events);
   void read_client(client& c);
+  bool on_bytes(client& c, std::string_view bytes);
+  void arm(client& c, std::uint32_t events);
+  void start_tls(client& c);
+  void tls_step(client& c);
+  void read_tls(client& c);
+  void tls_failed(client& c, int ret, char const* what);
   void finish_head(client& c, std::size_t head_end);
   void feed_body(client& c, std::string_view bytes);
   void close_client(client& c, bool failed);
@@ -698,6 +758,7 @@ class load_run {
   std::vector<http_url> urls_;
   std::vector<std::string> requests_;  // the GET of each (url, topic): [url * topics + topic]
   int epoll_ = -1;
+  SSL_CTX* tls_ = nullptr;  // --tls only
   std::vector<std::unique_ptr<client>> clients_;
   std::vector<char> buffer_;
 
@@ -708,6 +769,7 @@ class load_run {
   std::size_t failed_ = 0;     // could not connect, or a non-200 answer
   std::size_t lost_ = 0;       // closed by the server after connecting
   std::uint64_t framing_errors_ = 0;
+  std::uint64_t tls_errors_ = 0;  // handshakes that failed, and TLS errors on a stream
 
   // count_at_[k]: live connected clients that have received exactly k events. min_live_ is the
   // smallest k with a client, so the closed loop knows how far the slowest client is behind (one
@@ -778,6 +840,27 @@ load_run::load_run(settings s)
   pad_.assign(s_.pad, 'x');
   epoll_ = epoll_create1(EPOLL_CLOEXEC);
   if (epoll_ < 0) die_errno("epoll_create1");
+  if (s_.tls) {
+    tls_ = SSL_CTX_new(TLS_client_method());
+    if (!tls_) die("SSL_CTX_new failed");
+    SSL_CTX_set_min_proto_version(tls_, TLS1_3_VERSION);
+    // Idle streams hold no record buffers (ten thousand of them would otherwise cost ~0.5 GB),
+    // and read-ahead takes whatever the socket has in one read instead of a header, then a body.
+    SSL_CTX_set_mode(tls_, SSL_MODE_RELEASE_BUFFERS);
+    SSL_CTX_set_read_ahead(tls_, 1);
+    static unsigned char const alpn[] = "\x08http/1.1";
+    if (SSL_CTX_set_alpn_protos(tls_, alpn, sizeof alpn - 1) != 0) die("cannot set ALPN");
+    if (s_.insecure) {
+      SSL_CTX_set_verify(tls_, SSL_VERIFY_NONE, nullptr);
+    } else {
+      if (SSL_CTX_load_verify_locations(tls_, s_.cacert.c_str(), nullptr) != 1) {
+        std::fprintf(stderr, "fanout-loadgen: error: cannot load CA certificates from %s\n",
+                     s_.cacert.c_str());
+        std::exit(2);
+      }
+      SSL_CTX_set_verify(tls_, SSL_VERIFY_PEER, nullptr);
+    }
+  }
   clients_.reserve(s_.clients);
   for (std::size_t i = 0; i < s_.clients; ++i) {
     // Round robin over the URLs, and within each URL over the topics.
@@ -791,8 +874,10 @@ load_run::load_run(settings s)
 
 load_run::~load_run() {
   for (auto& c : clients_) {
+    if (c->ssl_) SSL_free(c->ssl_);
     if (c->fd_ >= 0) close(c->fd_);
   }
+  if (tls_) SSL_CTX_free(tls_);
   if (pub_fd_ >= 0 && s_.publish_fd < 0) close(pub_fd_);
   if (epoll_ >= 0) close(epoll_);
 }
@@ -849,12 +934,16 @@ void load_run::connect_some(nanoseconds now) {
     ev.events = EPOLLOUT | EPOLLIN;
     ev.data.u64 = c.index_;
     if (epoll_ctl(epoll_, EPOLL_CTL_ADD, c.fd_, &ev) != 0) die_errno("epoll_ctl");
+    c.armed_ = ev.events;
   }
 }
 
 void load_run::close_client(client& c, bool failed) {
   if (c.state_ == client::state::closed) return;
-  if (c.state_ == client::state::connecting || c.state_ == client::state::head) --pending_;
+  if (c.state_ == client::state::connecting || c.state_ == client::state::handshake ||
+      c.state_ == client::state::head) {
+    --pending_;
+  }
   if (c.state_ == client::state::body) {
     count_remove(c.events_);
     --live_in_topic_[c.topic_];
@@ -864,6 +953,10 @@ void load_run::close_client(client& c, bool failed) {
   }
   if (failed) ++failed_;
   c.state_ = client::state::closed;
+  if (c.ssl_) {  // no close_notify: the socket is reset right after
+    SSL_free(c.ssl_);
+    c.ssl_ = nullptr;
+  }
   if (c.fd_ >= 0) {
     epoll_ctl(epoll_, EPOLL_CTL_DEL, c.fd_, nullptr);
     close(c.fd_);
@@ -883,6 +976,10 @@ void load_run::on_client_ready(client& c, std::uint32_t events) {
       close_client(c, true);
       return;
     }
+    if (tls_) {
+      start_tls(c);
+      return;
+    }
     // The request is far smaller than any socket buffer: one send carries it.
     std::string const& request = requests_[c.url_ * s_.topics + c.topic_];
     ssize_t n = send(c.fd_, request.data(), request.size(), MSG_NOSIGNAL);
@@ -891,16 +988,121 @@ void load_run::on_client_ready(client& c, std::uint32_t events) {
       return;
     }
     c.state_ = client::state::head;
-    epoll_event ev{};
-    ev.events = EPOLLIN;
-    ev.data.u64 = c.index_;
-    epoll_ctl(epoll_, EPOLL_CTL_MOD, c.fd_, &ev);
+    arm(c, EPOLLIN);
     return;
   }
-  if (events & (EPOLLIN | EPOLLERR | EPOLLHUP)) read_client(c);
+  if (c.state_ == client::state::handshake) {
+    tls_step(c);
+    return;
+  }
+  // A TLS stream may wait for writability to go on reading (OpenSSL's WANT_WRITE).
+  if (events & (EPOLLIN | EPOLLERR | EPOLLHUP) || (c.ssl_ && (events & EPOLLOUT))) read_client(c);
+}
+
+void load_run::arm(client& c, std::uint32_t events) {
+  if (c.armed_ == events) return;
+  epoll_event ev{};
+  ev.events = events;
+  ev.data.u64 = c.index_;
+  epoll_ctl(epoll_, EPOLL_CTL_MOD, c.fd_, &ev);
+  c.armed_ = events;
+}
+
+// -- TLS ----------------------------------------------------------------------------------------
+
+void load_run::start_tls(client& c) {
+  c.ssl_ = SSL_new(tls_);
+  if (!c.ssl_ || SSL_set_fd(c.ssl_, c.fd_) != 1) die("SSL_new failed");
+  http_url const& u = urls_[c.url_];
+  if (u.host == "localhost") {
+    // SNI carries names only (RFC 6066), never an address.
+    // SSL_set_tlsext_host_name, without the macro's C cast.
+    SSL_ctrl(c.ssl_, SSL_CTRL_SET_TLSEXT_HOSTNAME, TLSEXT_NAMETYPE_host_name,
+             const_cast<char*>(u.host.c_str()));
+    if (!s_.insecure) SSL_set1_host(c.ssl_, u.host.c_str());
+  } else if (!s_.insecure) {
+    X509_VERIFY_PARAM_set1_ip_asc(SSL_get0_param(c.ssl_), u.host.c_str());
+  }
+  SSL_set_connect_state(c.ssl_);
+  c.state_ = client::state::handshake;
+  tls_step(c);
+}
+
+// Handshake, then write the request; on WANT_READ/WANT_WRITE, wait for the socket and come back.
+void load_run::tls_step(client& c) {
+  ERR_clear_error();
+  int r = SSL_do_handshake(c.ssl_);
+  if (r == 1) {
+    std::string const& request = requests_[c.url_ * s_.topics + c.topic_];
+    // No partial writes (the default mode): all of it, or WANT_*, to be retried with the same
+    // bytes.
+    r = SSL_write(c.ssl_, request.data(), static_cast<int>(request.size()));
+    if (r > 0) {
+      c.state_ = client::state::head;
+      arm(c, EPOLLIN);
+      return;
+    }
+  }
+  int err = SSL_get_error(c.ssl_, r);
+  if (err == SSL_ERROR_WANT_READ) {
+    arm(c, EPOLLIN);
+  } else if (err == SSL_ERROR_WANT_WRITE) {
+    arm(c, EPOLLOUT);
+  } else {
+    tls_failed(c, r, "handshake");
+  }
+}
+
+void load_run::tls_failed(client& c, int ret, char const* what) {
+  if (tls_errors_++ == 0) {
+    // The first failure says why; the count tells how many followed.
+    unsigned long code = ERR_peek_error();
+    char text[256] = "no OpenSSL error queued";
+    if (code != 0) ERR_error_string_n(code, text, sizeof text);
+    long verify = SSL_get_verify_result(c.ssl_);
+    std::fprintf(stderr, "fanout-loadgen: TLS %s failed (SSL_get_error %d, errno %d): %s%s%s\n",
+                 what, SSL_get_error(c.ssl_, ret), errno, text,
+                 verify != X509_V_OK ? "; certificate: " : "",
+                 verify != X509_V_OK ? X509_verify_cert_error_string(verify) : "");
+  }
+  close_client(c, c.state_ != client::state::body);
+}
+
+// Everything OpenSSL can give now: with read-ahead, records may wait in its buffer where epoll
+// cannot see them, so this reads until WANT_READ rather than a few rounds.
+void load_run::read_tls(client& c) {
+  for (;;) {
+    ERR_clear_error();
+    int n = SSL_read(c.ssl_, buffer_.data(), static_cast<int>(buffer_.size()));
+    if (n > 0) {
+      c.received_at_ = now_ns();
+      if (!on_bytes(c, std::string_view(buffer_.data(), static_cast<std::size_t>(n)))) return;
+      continue;
+    }
+    int err = SSL_get_error(c.ssl_, n);
+    if (err == SSL_ERROR_WANT_READ) {
+      arm(c, EPOLLIN);
+      return;
+    }
+    if (err == SSL_ERROR_WANT_WRITE) {
+      arm(c, EPOLLIN | EPOLLOUT);
+      return;
+    }
+    if (c.parser_) c.parser_->finish();
+    if (err == SSL_ERROR_ZERO_RETURN || (err == SSL_ERROR_SYSCALL && ERR_peek_error() == 0)) {
+      close_client(c, c.state_ != client::state::body);  // the server closed (or reset)
+    } else {
+      tls_failed(c, n, "read");
+    }
+    return;
+  }
 }
 
 void load_run::read_client(client& c) {
+  if (c.ssl_) {  // one test per wake-up; the plaintext loop below is as it was
+    read_tls(c);
+    return;
+  }
   // A client far behind has much to read: a few full buffers per wake-up, then the others' turn.
   for (int round = 0; round < 4 && c.state_ != client::state::closed; ++round) {
     ssize_t n = read(c.fd_, buffer_.data(), buffer_.size());
@@ -911,24 +1113,29 @@ void load_run::read_client(client& c) {
       return;
     }
     c.received_at_ = now_ns();
-    std::string_view bytes(buffer_.data(), static_cast<std::size_t>(n));
-    if (c.state_ == client::state::head) {
-      std::size_t old = c.head_.size();
-      c.head_.append(bytes);
-      std::size_t end = c.head_.find("\r\n\r\n", old >= 3 ? old - 3 : 0);
-      if (end == std::string::npos) {
-        if (c.head_.size() > 16384) close_client(c, true);
-        return;
-      }
-      std::size_t body_start = end + 4;
-      std::string rest = c.head_.substr(body_start);
-      finish_head(c, end);
-      if (c.state_ == client::state::body && !rest.empty()) feed_body(c, rest);
-    } else if (c.state_ == client::state::body) {
-      feed_body(c, bytes);
-    }
+    if (!on_bytes(c, std::string_view(buffer_.data(), static_cast<std::size_t>(n)))) return;
     if (static_cast<std::size_t>(n) < buffer_.size()) return;
   }
+}
+
+// Decodes what a read brought; false when the client closed.
+bool load_run::on_bytes(client& c, std::string_view bytes) {
+  if (c.state_ == client::state::head) {
+    std::size_t old = c.head_.size();
+    c.head_.append(bytes);
+    std::size_t end = c.head_.find("\r\n\r\n", old >= 3 ? old - 3 : 0);
+    if (end == std::string::npos) {
+      if (c.head_.size() > 16384) close_client(c, true);
+      return c.state_ != client::state::closed;  // TLS: more may wait in OpenSSL's buffer
+    }
+    std::size_t body_start = end + 4;
+    std::string rest = c.head_.substr(body_start);
+    finish_head(c, end);
+    if (c.state_ == client::state::body && !rest.empty()) feed_body(c, rest);
+  } else if (c.state_ == client::state::body) {
+    feed_body(c, bytes);
+  }
+  return c.state_ != client::state::closed;
 }
 
 void load_run::finish_head(client& c, std::size_t head_end) {
@@ -1361,13 +1568,15 @@ void load_run::report(result const& r, server_sample const& before, server_sampl
         ", \"seconds\": %.3f, \"delivered_per_s\": %.0f, \"offered_per_s\": %.0f"
         ", \"publish_per_s\": %.0f, \"publish_late_max_ms\": %.3f, \"latency_samples\": %" PRIu64
         ", \"latency_p50_ms\": %.3f, \"latency_p99_ms\": %.3f, \"latency_max_ms\": %.3f"
-        ", \"parser\": \"%s\", \"loadgen_cpu_share\": %.3f, \"connect_s\": %.3f, \"run_s\": %.3f",
+        ", \"parser\": \"%s\", \"tls\": %s, \"tls_errors\": %" PRIu64
+        ", \"loadgen_cpu_share\": %.3f, \"connect_s\": %.3f, \"run_s\": %.3f",
         s_.clients, s_.topics, connected_, failed_, lost_, published_, r.expected, r.events_min,
         r.events_max, r.missed, r.order_errors, r.malformed, framing_errors_, pub_requests_,
         pub_responses_, pub_errors_, pub_first_error_, r.all_delivered ? "true" : "false",
         r.timed_out ? "true" : "false", delivered_, r.seconds, r.delivered_per_s, r.offered_per_s,
         r.publish_per_s, late_ms, latency_.count(), r.p50_ms, r.p99_ms, r.max_ms,
-        s_.full_parser ? "libsse" : "scan", loadgen_share, r.connect_s, r.run_s);
+        s_.full_parser ? "libsse" : "scan", s_.tls ? "true" : "false", tls_errors_, loadgen_share,
+        r.connect_s, r.run_s);
     if (server) {
       std::printf(", \"server_rss_before_kib\": %" PRIu64 ", \"server_rss_connected_kib\": %" PRIu64
                   ", \"server_rss_after_kib\": %" PRIu64
@@ -1385,6 +1594,7 @@ void load_run::report(result const& r, server_sample const& before, server_sampl
   std::printf("events          %" PRIu64 " published; per client min %" PRIu64 ", max %" PRIu64
               "; %" PRIu64 " missed, %" PRIu64 " out of order, %" PRIu64 " malformed\n",
               published_, r.events_min, r.events_max, r.missed, r.order_errors, r.malformed);
+  if (s_.tls) std::printf("tls             TLS 1.3, %" PRIu64 " TLS errors\n", tls_errors_);
   std::printf("all delivered   %s%s\n", r.all_delivered ? "yes" : "no",
               r.timed_out ? " (timed out)" : "");
   std::printf("delivered       %" PRIu64 " events in %.3f s: %.0f events/s (%.0f/s offered)\n",

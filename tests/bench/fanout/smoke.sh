@@ -4,7 +4,9 @@
 # timestamped events (in bursts, closed loop, then paced; over stdin as lines, as JSON lines to 5
 # topics, and as POSTs to 5 topics and to no subscriber at all, one in flight and pipelined);
 # every client must get every event of its topic, in order, once, and every POST its 2xx. Then
-# clients spread over two URLs of one stream, and clients resuming with Last-Event-ID.
+# clients spread over two URLs of one stream, and clients resuming with Last-Event-ID. Last, the
+# same over TLS (--tls, with a throwaway self-signed certificate made here): the handshakes inside
+# the load generator's loop, and every event through OpenSSL.
 # Nothing here is timed: the only bound is a deadline against hangs.
 # usage: smoke.sh SSE_SERVE FANOUT_LOADGEN FANOUT_YARDSTICK
 set -euo pipefail
@@ -47,7 +49,7 @@ start() {
   pids+=($!)
   printf -v "pid_$name" %s $!
   for _ in $(seq 200); do
-    url=$(sed -n 's|.*listening on \(http://[^ ]*\).*|\1|p' "$tmp/$name.err" | head -n 1) || url=
+    url=$(sed -n 's|.*listening on \(https\{0,1\}://[^ ]*\).*|\1|p' "$tmp/$name.err" | head -n 1) || url=
     [ -n "$url" ] && break
     kill -0 "$!" 2>/dev/null || break
     sleep 0.05
@@ -64,6 +66,15 @@ start serve 3 "$serve" --port 0 --ping 0 --publish-token-file "$tmp/token"
 start json 4 "$serve" --port 0 --ping 0 --format json
 start yardstick 5 "$yardstick" --port 0
 start resume 6 "$serve" --port 0 --ping 0
+# The certificate is its own CA (the load generator trusts it with --cacert), for 127.0.0.1.
+if ! openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 1 \
+  -subj /CN=127.0.0.1 -addext subjectAltName=IP:127.0.0.1 -keyout "$tmp/tls.key" \
+  -out "$tmp/tls.pem" 2>"$tmp/openssl.err"; then
+  echo "smoke: error: openssl could not make a certificate:" >&2
+  cat "$tmp/openssl.err" >&2
+  exit 1
+fi
+start tls 7 "$serve" --port 0 --ping 0 --tls-cert "$tmp/tls.pem" --tls-key "$tmp/tls.key"
 
 failures=0
 # run NAME PID CLIENTS CHECKS LOADGEN_ARGS...: one load generator run; the usual fields and each
@@ -142,7 +153,32 @@ else
     --last-event-id "$id" --resume-after 10 --events 10
 fi
 
-for pid in "$pid_serve" "$pid_json" "$pid_yardstick" "$pid_resume"; do
+# TLS: bursts (several records per read), checking the certificate; paced (one event a record)
+# through libsse's parser, with --insecure; and a certificate from another CA must be refused.
+if [[ $url_tls != https://* ]]; then
+  echo "smoke: FAIL (tls): sse-serve did not listen on https://" >&2
+  failures=$((failures + 1))
+fi
+everytls="$every200;\"tls\": true,;\"tls_errors\": 0,"
+run tls-burst "$pid_tls" 50 "$everytls" --url "$url_tls/events" --cacert "$tmp/tls.pem" \
+  --publish-fd 7 --events 200 --burst 10 --window 50
+run tls-paced "$pid_tls" 50 "$everytls" --url "$url_tls/events" --insecure \
+  --publish-fd 7 --events 200 --rate 400 --parser libsse
+openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 1 -subj /CN=other \
+  -keyout "$tmp/other.key" -out "$tmp/other.pem" 2>/dev/null
+status=0
+"$loadgen" --url "$url_tls/events" --clients 5 --cacert "$tmp/other.pem" --events 1 --timeout 20 \
+  --json >"$tmp/tls-untrusted.json" 2>"$tmp/tls-untrusted.err" || status=$?
+echo "tls-untrusted: $(cat "$tmp/tls-untrusted.json")"
+if [ "$status" -ne 1 ] || ! grep -qF '"connected": 0, "failed": 5,' "$tmp/tls-untrusted.json" ||
+  ! grep -qF '"tls_errors": 5,' "$tmp/tls-untrusted.json" ||
+  ! grep -q 'certificate verify failed' "$tmp/tls-untrusted.err"; then
+  echo "smoke: FAIL (tls-untrusted): an untrusted certificate was not refused (exit $status)" >&2
+  cat "$tmp/tls-untrusted.err" >&2
+  failures=$((failures + 1))
+fi
+
+for pid in "$pid_serve" "$pid_json" "$pid_yardstick" "$pid_resume" "$pid_tls"; do
   if ! kill -0 "$pid" 2>/dev/null; then
     echo "smoke: FAIL: server $pid is no longer running" >&2
     failures=$((failures + 1))

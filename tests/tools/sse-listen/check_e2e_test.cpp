@@ -193,6 +193,21 @@ TEST(check_e2e, sse_serve_direct_is_healthy) {
   EXPECT_EQ(c.report["summary"]["fail"], 0);
 }
 
+// The same server over HTTP/2 with prior knowledge (what sse-serve speaks beside HTTP/1.1 on a
+// plaintext port): every check that applies passes.
+TEST(check_e2e, sse_serve_over_http2_passes_every_check) {
+  serve s({"--counter", "--interval", "0.2", "--ping", "1", "--retry", "1000"});
+  auto c = check(s.base + "events", {"--http2"});
+  EXPECT_EQ(c.run.exit_code, 0) << c.run.out << c.run.err;
+  for (char const* name : {"status", "content-type", "cache-control", "content-encoding",
+                           "buffering", "proxy", "keep-alive", "resume", "retry",
+                           "http-version"}) {
+    EXPECT_EQ(c[name], "pass") << name << ": " << c.detail(name);
+  }
+  EXPECT_EQ(c.report["summary"]["warn"], 0);
+  EXPECT_EQ(c.report["summary"]["fail"], 0);
+}
+
 // nginx's defaults for a proxied location (buffering on, HTTP/1.0 to the upstream) with small
 // buffers: the counter's small events wait in a buffer until it fills, and come in lumps.
 TEST(check_e2e, nginx_proxy_buffering_fails_buffering) {

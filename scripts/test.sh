@@ -1,11 +1,15 @@
 #!/usr/bin/env bash
-# Sets everything up and runs every test: the debug build (warnings are errors), then the same
+# Sets everything up and runs every test: the format check (clang-format, .clang-format), the
+# debug build (warnings are errors), then the same
 # suite under AddressSanitizer + UndefinedBehaviorSanitizer, then every fuzz target for 30 s under
 # libFuzzer (clang; a crash fails). This is what CI runs (.ci/run).
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
 bash scripts/setup.sh test
+
+echo "== format"
+bash scripts/check-format.sh
 
 export CCACHE_DIR="${CCACHE_DIR:-$HOME/.cache/sse-ccache}"
 export CCACHE_MAXSIZE="${CCACHE_MAXSIZE:-2G}"

@@ -9,10 +9,6 @@
 // the corpus; a mismatch fails the benchmark and makes the exit status 1.
 #include <benchmark/benchmark.h>
 
-#include <sse/encoder.hpp>
-#include <sse/event.hpp>
-#include <sse/parser.hpp>
-
 #include <array>
 #include <cstddef>
 #include <cstdint>
@@ -21,6 +17,9 @@
 #include <fstream>
 #include <functional>
 #include <memory>
+#include <sse/encoder.hpp>
+#include <sse/event.hpp>
+#include <sse/parser.hpp>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -82,11 +81,10 @@ std::string ascii_text(rng& r, std::size_t n) {
 
 // About `n` bytes (never more) of mixed text: ASCII words and 2-, 3- and 4-byte UTF-8 sequences.
 std::string utf8_text(rng& r, std::size_t n) {
-  static constexpr std::array<std::string_view, 16> pieces{{
-      "a", "e", "s", "t", " ", "0", "\xC3\xA9" /* é */, "\xC3\xBC" /* ü */, "\xD0\xB6" /* ж */,
-      "\xCE\xBB" /* λ */, "\xE4\xB8\xAD" /* 中 */, "\xE6\x96\x87" /* 文 */,
-      "\xE2\x82\xAC" /* € */, "\xE3\x81\x82" /* あ */, "\xF0\x9F\x98\x80" /* 😀 */,
-      "\xF0\x9F\x9A\x80" /* 🚀 */}};
+  static constexpr std::array<std::string_view, 16> pieces{
+      {"a", "e", "s", "t", " ", "0", "\xC3\xA9" /* é */, "\xC3\xBC" /* ü */, "\xD0\xB6" /* ж */,
+       "\xCE\xBB" /* λ */, "\xE4\xB8\xAD" /* 中 */, "\xE6\x96\x87" /* 文 */, "\xE2\x82\xAC" /* € */,
+       "\xE3\x81\x82" /* あ */, "\xF0\x9F\x98\x80" /* 😀 */, "\xF0\x9F\x9A\x80" /* 🚀 */}};
   std::string s;
   s.reserve(n);
   for (;;) {
@@ -133,8 +131,8 @@ struct corpus {
   std::string name;
   std::string bytes;
   std::size_t events = 0;
-  std::size_t data_bytes = 0;    // sum of every event's data size
-  std::size_t data_units = 0;    // the same in UTF-16 code units
+  std::size_t data_bytes = 0;  // sum of every event's data size
+  std::size_t data_units = 0;  // the same in UTF-16 code units
 };
 
 corpus build_corpus(corpus_spec const& spec) {
@@ -219,7 +217,8 @@ void bm_memchr(benchmark::State& state, std::size_t corpus_index) {
     std::size_t lines = 0;
     char const* p = begin;
     while (p != end) {
-      auto const* lf = static_cast<char const*>(std::memchr(p, '\n', static_cast<std::size_t>(end - p)));
+      auto const* lf =
+          static_cast<char const*>(std::memchr(p, '\n', static_cast<std::size_t>(end - p)));
       if (lf == nullptr) break;
       ++lines;
       p = lf + 1;
@@ -274,7 +273,8 @@ void bm_encode(benchmark::State& state, kind k) {
   for (auto _ : state) {
     out.clear();
     bool ok = true;
-    for (sse::event const& ev : batch->events) ok &= sse::encode(out, ev) == sse::encode_error::none;
+    for (sse::event const& ev : batch->events)
+      ok &= sse::encode(out, ev) == sse::encode_error::none;
     benchmark::DoNotOptimize(out.data());
     benchmark::ClobberMemory();
     if (!ok || out.size() != batch->output_bytes) {
@@ -300,7 +300,8 @@ void register_benchmarks() {
 }
 
 bool write_corpora(std::string const& dir) {
-  std::string manifest = "{\n  \"chunk_bytes\": " + std::to_string(chunk_bytes) + ",\n  \"corpora\": [";
+  std::string manifest =
+      "{\n  \"chunk_bytes\": " + std::to_string(chunk_bytes) + ",\n  \"corpora\": [";
   for (std::size_t i = 0; i < corpus_specs.size(); ++i) {
     corpus const& c = get_corpus(i);
     std::string const file = c.name + ".sse";
@@ -311,8 +312,8 @@ bool write_corpora(std::string const& dir) {
       std::fprintf(stderr, "parser_bench: error: cannot write %s/%s\n", dir.c_str(), file.c_str());
       return false;
     }
-    manifest += std::string(i == 0 ? "" : ",") + "\n    {\"name\": \"" + c.name + "\", \"file\": \"" +
-                file + "\", \"bytes\": " + std::to_string(c.bytes.size()) +
+    manifest += std::string(i == 0 ? "" : ",") + "\n    {\"name\": \"" + c.name +
+                "\", \"file\": \"" + file + "\", \"bytes\": " + std::to_string(c.bytes.size()) +
                 ", \"events\": " + std::to_string(c.events) +
                 ", \"data_bytes\": " + std::to_string(c.data_bytes) +
                 ", \"data_utf16_units\": " + std::to_string(c.data_units) + "}";

@@ -14,7 +14,8 @@ namespace sse::fuzz {
 // otherwise chunks of 1..max_chunk bytes drawn from a xorshift PRNG seeded with seed. Each chunk
 // is an exactly-sized heap copy, so a read past it is caught by ASan. feed returns false to stop.
 template <typename Feed>
-void for_each_chunk(std::string_view input, std::uint32_t seed, std::size_t max_chunk, Feed&& feed) {
+void for_each_chunk(std::string_view input, std::uint32_t seed, std::size_t max_chunk,
+                    Feed&& feed) {
   std::size_t pos = 0;
   std::uint32_t state = seed | 1;
   while (pos < input.size()) {

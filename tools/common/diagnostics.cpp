@@ -1,10 +1,10 @@
 #include "common/diagnostics.hpp"
 
-#include "common/write_all.hpp"
-
 #include <unistd.h>
 
 #include <string>
+
+#include "common/write_all.hpp"
 
 namespace sse::tools {
 namespace {
@@ -24,11 +24,21 @@ void emit(std::string_view kind, std::string_view message) {
 
 }  // namespace
 
-void set_program_name(std::string_view name) { name_storage().assign(name); }
-std::string_view program_name() { return name_storage(); }
+void set_program_name(std::string_view name) {
+  name_storage().assign(name);
+}
+std::string_view program_name() {
+  return name_storage();
+}
 
-void error(std::string_view message) { emit("error: ", message); }
-void warning(std::string_view message) { emit("warning: ", message); }
-void info(std::string_view message) { emit("", message); }
+void error(std::string_view message) {
+  emit("error: ", message);
+}
+void warning(std::string_view message) {
+  emit("warning: ", message);
+}
+void info(std::string_view message) {
+  emit("", message);
+}
 
 }  // namespace sse::tools

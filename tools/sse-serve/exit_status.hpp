@@ -13,7 +13,8 @@ enum class exit_status : int {
   usage = tools::exit_usage,  // a command-line error
   // SIGINT/SIGTERM: streams are ended, then the signal is raised again so the shell sees it
 };
-inline constexpr exit_status all_exit_statuses[] = {exit_status::ok, exit_status::failure, exit_status::usage};
+inline constexpr exit_status all_exit_statuses[] = {exit_status::ok, exit_status::failure,
+                                                    exit_status::usage};
 
 }  // namespace sse::serve
 

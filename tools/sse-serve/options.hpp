@@ -56,7 +56,6 @@ struct options {
   std::optional<std::string> tls_key;
   std::uint32_t h2_max_streams = 100;  // concurrent streams per HTTP/2 connection
 
-
   // Replicas sharing one stream through Redis (backplane/redis_backplane.hpp).
   std::optional<std::string> redis;  // redis://[user:password@]HOST:PORT[/DB]
   std::string redis_key = "sse";

@@ -95,8 +95,8 @@ class one_value_per_occurrence : public ::testing::Test {
     file_ = name;
     // Candidate values, tried in order until one is valid for the option alone: an option whose
     // values none of these fit makes the test fail, and says so.
-    candidates_ = {"1",    "X-Test: v", "/x",  "auto", "lines", "GET", "stop",
-                   file_,  "/tmp",      "redis://127.0.0.1:6379"};
+    candidates_ = {"1",   "X-Test: v", "/x",  "auto", "lines",
+                   "GET", "stop",      file_, "/tmp", "redis://127.0.0.1:6379"};
   }
   void TearDown() override { std::remove(file_.c_str()); }
 

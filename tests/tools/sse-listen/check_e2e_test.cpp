@@ -200,8 +200,7 @@ TEST(check_e2e, sse_serve_over_http2_passes_every_check) {
   auto c = check(s.base + "events", {"--http2"});
   EXPECT_EQ(c.run.exit_code, 0) << c.run.out << c.run.err;
   for (char const* name : {"status", "content-type", "cache-control", "content-encoding",
-                           "buffering", "proxy", "keep-alive", "resume", "retry",
-                           "http-version"}) {
+                           "buffering", "proxy", "keep-alive", "resume", "retry", "http-version"}) {
     EXPECT_EQ(c[name], "pass") << name << ": " << c.detail(name);
   }
   EXPECT_EQ(c.report["summary"]["warn"], 0);
@@ -293,8 +292,8 @@ TEST(check_e2e, silent_stream_warns_on_keep_alive) {
       run_program(SSE_LISTEN_BINARY, {"--check", "--check-time", "3", server.url()}, {}, 120s);
   EXPECT_FALSE(run.timed_out);
   EXPECT_EQ(run.exit_code, 0) << run.out << run.err;
-  EXPECT_NE(run.out.find("\u26a0 keep-alive: nothing arrived in the whole 3.0 s"),
-            std::string::npos)
+  // The window is the time watched after the head: 3.0 s, or a little more on a busy machine.
+  EXPECT_NE(run.out.find("\u26a0 keep-alive: nothing arrived in the whole 3."), std::string::npos)
       << run.out;
   EXPECT_NE(run.out.find("idle timeouts start at 30 s"), std::string::npos) << run.out;
   EXPECT_NE(run.out.find("- buffering: n/a: nothing arrived"), std::string::npos) << run.out;

@@ -4,7 +4,6 @@
 #include <dirent.h>
 #include <gtest/gtest.h>
 #include <netinet/in.h>
-#include <nlohmann/json.hpp>
 #include <poll.h>
 #include <signal.h>
 #include <sys/resource.h>
@@ -18,6 +17,7 @@
 #include <fstream>
 #include <iostream>
 #include <memory>
+#include <nlohmann/json.hpp>
 #include <sstream>
 #include <stdexcept>
 #include <string>
@@ -72,20 +72,21 @@ std::vector<std::string> serve_args(std::string const& port) {
 }
 
 TEST(listen_faults, server_killed_and_restarted_mid_stream_resumes_every_event_exactly_once) {
-  constexpr int first = 300;   // the events of the first server's feed
-  constexpr int total = 400;   // the restarted server's feed: the same events, then 100 more
+  constexpr int first = 300;  // the events of the first server's feed
+  constexpr int total = 400;  // the restarted server's feed: the same events, then 100 more
   auto serve = std::make_unique<child_process>(serve_binary, serve_args("0"));
   std::string port = wait_for_port(*serve);
   ASSERT_FALSE(port.empty()) << serve->err();
   std::string url = "http://127.0.0.1:" + port + "/events";
 
-  child_process listen(listen_binary, {"--json", "-v", "--retry", "200", "-n", std::to_string(total),
-                                       "--timeout", "90", url});
+  child_process listen(listen_binary, {"--json", "-v", "--retry", "200", "-n",
+                                       std::to_string(total), "--timeout", "90", url});
   // A client without Last-Event-ID gets live events only: feed them once it is attached (its -v
   // shows the response head, which sse-serve sends after attaching the stream).
   ASSERT_TRUE(listen.wait_for(2, " 200 ", 30s)) << listen.err();
   serve->write_stdin(feed(1, first / 2));
-  ASSERT_TRUE(listen.wait_for(1, "\"id\":\"" + std::to_string(first / 2) + "\"", 30s)) << listen.err();
+  ASSERT_TRUE(listen.wait_for(1, "\"id\":\"" + std::to_string(first / 2) + "\"", 30s))
+      << listen.err();
   // The rest of the file, and the kill at once: events may be in flight, or cut in the middle.
   serve->write_stdin(feed(first / 2 + 1, first));
   serve->kill(SIGKILL);
@@ -130,7 +131,8 @@ std::string chunk(std::string const& bytes) {
 
 // Two complete events in chunks, then a chunk announced as 64 bytes cut after 13 of them.
 response cut_chunked_stream() {
-  response r = response::head("200 OK", "Content-Type: text/event-stream\r\nTransfer-Encoding: chunked\r\n");
+  response r =
+      response::head("200 OK", "Content-Type: text/event-stream\r\nTransfer-Encoding: chunked\r\n");
   r.send(chunk("retry: 100\nid: 1\ndata: a\n\n"));
   r.send(chunk("id: 2\ndata: b\n\n"));
   r.send("40\r\nid: 3\ndata: c");
@@ -152,7 +154,8 @@ TEST(listen_faults, chunked_body_cut_mid_chunk_without_reconnect_is_a_network_fa
 
 TEST(listen_faults, chunked_body_cut_between_chunks_without_reconnect_is_a_network_failure) {
   // The events are complete, but the body never got its last chunk: the server died.
-  response res = response::head("200 OK", "Content-Type: text/event-stream\r\nTransfer-Encoding: chunked\r\n");
+  response res =
+      response::head("200 OK", "Content-Type: text/event-stream\r\nTransfer-Encoding: chunked\r\n");
   res.send(chunk("data: a\n\n"));
   scripted_server server({res});
   auto r = run_program(listen_binary, {"--no-reconnect", server.url()}, {}, 60s);
@@ -162,7 +165,8 @@ TEST(listen_faults, chunked_body_cut_between_chunks_without_reconnect_is_a_netwo
 }
 
 TEST(listen_faults, chunked_body_that_ends_properly_is_a_clean_end) {
-  response res = response::head("200 OK", "Content-Type: text/event-stream\r\nTransfer-Encoding: chunked\r\n");
+  response res =
+      response::head("200 OK", "Content-Type: text/event-stream\r\nTransfer-Encoding: chunked\r\n");
   res.send(chunk("data: a\n\n") + "0\r\n\r\n");
   scripted_server server({res});
   auto r = run_program(listen_binary, {"--no-reconnect", server.url()}, {}, 60s);
@@ -190,7 +194,8 @@ TEST(listen_faults, chunked_body_cut_mid_chunk_then_resumes_with_last_event_id) 
 
 TEST(listen_faults, idle_timeout_without_reconnect_is_a_network_failure) {
   scripted_server server({response::events("id: 1\ndata: a\n\ndata: half").hold()});
-  auto r = run_program(listen_binary, {"--no-reconnect", "--idle-timeout", "0.3", server.url()}, {}, 60s);
+  auto r = run_program(listen_binary, {"--no-reconnect", "--idle-timeout", "0.3", server.url()}, {},
+                       60s);
   server.stop();
   EXPECT_FALSE(r.timed_out);
   EXPECT_EQ(r.exit_code, 3) << r.err;
@@ -203,7 +208,8 @@ TEST(listen_faults, idle_timeout_before_the_response_head_without_reconnect_is_a
   response silent;
   silent.hold();
   scripted_server server({silent});
-  auto r = run_program(listen_binary, {"--no-reconnect", "--idle-timeout", "0.3", server.url()}, {}, 60s);
+  auto r = run_program(listen_binary, {"--no-reconnect", "--idle-timeout", "0.3", server.url()}, {},
+                       60s);
   server.stop();
   EXPECT_FALSE(r.timed_out);
   EXPECT_EQ(r.exit_code, 3) << r.err;
@@ -213,7 +219,8 @@ TEST(listen_faults, idle_timeout_before_the_response_head_without_reconnect_is_a
 
 TEST(listen_faults, idle_timeout_with_max_reconnects_ends_as_a_network_failure) {
   scripted_server server({response::events("retry: 100\nid: 1\ndata: a\n\n").hold()});
-  auto r = run_program(listen_binary, {"--max-reconnects", "1", "--idle-timeout", "0.3", server.url()}, {}, 60s);
+  auto r = run_program(listen_binary,
+                       {"--max-reconnects", "1", "--idle-timeout", "0.3", server.url()}, {}, 60s);
   server.stop();
   EXPECT_EQ(r.exit_code, 3) << r.err;
   EXPECT_EQ(r.out, "[#1] a\n[#1] a\n");
@@ -235,7 +242,8 @@ class flooding_server {
     addr.sin_family = AF_INET;
     addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
     socklen_t len = sizeof addr;
-    if (fd_ < 0 || ::bind(fd_, reinterpret_cast<sockaddr*>(&addr), len) != 0 || ::listen(fd_, 4) != 0 ||
+    if (fd_ < 0 || ::bind(fd_, reinterpret_cast<sockaddr*>(&addr), len) != 0 ||
+        ::listen(fd_, 4) != 0 ||
         ::getsockname(fd_, reinterpret_cast<sockaddr*>(&addr), &len) != 0) {
       throw std::runtime_error("flooding_server: cannot listen");
     }
@@ -339,7 +347,8 @@ long status_kib(pid_t pid, std::string const& key) {
 constexpr long rss_bound_kib = 64 * 1024;
 
 // Runs sse-listen --max-event-size 1M against a flood, sampling its memory while it runs.
-void expect_bounded_failure(std::string const& prefix, std::string const& unit, std::string const& message) {
+void expect_bounded_failure(std::string const& prefix, std::string const& unit,
+                            std::string const& message) {
   flooding_server server(prefix, unit);
   child_process listen(listen_binary, {"--max-event-size", "1M", "--timeout", "60", server.url()});
   long peak = -1;
@@ -375,8 +384,9 @@ void expect_bounded_failure(std::string const& prefix, std::string const& unit, 
   ASSERT_EQ(::getrusage(RUSAGE_CHILDREN, &usage), 0);
   EXPECT_GT(usage.ru_maxrss, 0);
   EXPECT_LT(usage.ru_maxrss, rss_bound_kib);
-  std::cout << "sse-listen: " << samples << " samples, peak RSS sampled " << peak << " KiB, kernel peak "
-            << usage.ru_maxrss << " KiB, " << server.sent() << " bytes sent\n";
+  std::cout << "sse-listen: " << samples << " samples, peak RSS sampled " << peak
+            << " KiB, kernel peak " << usage.ru_maxrss << " KiB, " << server.sent()
+            << " bytes sent\n";
 }
 
 TEST(listen_faults, a_data_line_forever_fails_at_the_limit_with_bounded_memory) {

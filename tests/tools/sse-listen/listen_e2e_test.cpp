@@ -1,11 +1,11 @@
 // End-to-end: the real sse-listen binary against a scripted HTTP server on 127.0.0.1 (port 0).
 #include <gtest/gtest.h>
-#include <nlohmann/json.hpp>
 #include <signal.h>
 #include <unistd.h>
 #include <zlib.h>
 
 #include <fstream>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
 
@@ -48,14 +48,16 @@ std::string temp_file(std::string const& content) {
 // ---- Output formats -------------------------------------------------------------------------
 
 TEST(listen_e2e, text_output_prints_default_events_as_their_data) {
-  scripted_server server({response::events("data: hello\n\ndata: two\ndata: lines\n\nevent: tick\nid: 3\ndata: t\n\n")});
+  scripted_server server({response::events(
+      "data: hello\n\ndata: two\ndata: lines\n\nevent: tick\nid: 3\ndata: t\n\n")});
   auto r = listen({"--no-reconnect", server.url()});
   EXPECT_EQ(r.exit_code, 0) << r.err;
   EXPECT_EQ(r.out, "hello\ntwo\nlines\n[tick #3] t\n");
 }
 
 TEST(listen_e2e, json_output_is_one_contract_object_per_line) {
-  scripted_server server({response::events("data: a\n\nevent: e\nid: 1\ndata: \"q\"\n\ndata: b\n\n")});
+  scripted_server server(
+      {response::events("data: a\n\nevent: e\nid: 1\ndata: \"q\"\n\ndata: b\n\n")});
   auto r = listen({"--json", "--no-reconnect", server.url()});
   EXPECT_EQ(r.exit_code, 0) << r.err;
   EXPECT_EQ(r.out,
@@ -80,7 +82,8 @@ TEST(listen_e2e, raw_output_with_count_stops_after_the_nth_event) {
 }
 
 TEST(listen_e2e, sse_output_re_encodes_complete_events) {
-  scripted_server server({response::events(": c\nevent: e\ndata: a\ndata: b\nid: 4\n\ndata: partial")});
+  scripted_server server(
+      {response::events(": c\nevent: e\ndata: a\ndata: b\nid: 4\n\ndata: partial")});
   auto r = listen({"--sse", "--no-reconnect", server.url()});
   EXPECT_EQ(r.exit_code, 0) << r.err;
   auto back = run_program(binary, {"--json", "-"}, r.out);
@@ -98,28 +101,50 @@ struct wire_case {
 
 TEST(listen_e2e, parser_edges_over_the_wire) {
   std::vector<wire_case> cases = {
-      {"crlf, lone cr and lf line ends", {"data: a\r\n\r\ndata: b\r\rdata: c\n\n"},
+      {"crlf, lone cr and lf line ends",
+       {"data: a\r\n\r\ndata: b\r\rdata: c\n\n"},
        {ev("message", "a", ""), ev("message", "b", ""), ev("message", "c", "")}},
-      {"crlf split between chunks", {"data: a\r", "\n\r", "\ndata: b\n\n"},
+      {"crlf split between chunks",
+       {"data: a\r", "\n\r", "\ndata: b\n\n"},
        {ev("message", "a", ""), ev("message", "b", "")}},
       {"a line split mid-field", {"da", "ta: hel", "lo\n", "\n"}, {ev("message", "hello", "")}},
-      {"leading BOM, split", {"\xEF\xBB", "\xBF" "data: x\n\n"}, {ev("message", "x", "")}},
+      {"leading BOM, split",
+       {"\xEF\xBB",
+        "\xBF"
+        "data: x\n\n"},
+       {ev("message", "x", "")}},
       {"one space stripped, no colon field, empty data",
        {"data:  two spaces\n\ndata\n\ndata:\n\n"},
        {ev("message", " two spaces", ""), ev("message", "", ""), ev("message", "", "")}},
-      {"comments and unknown fields ignored", {": hi\nfoo: bar\ndata: d\n\n"}, {ev("message", "d", "")}},
-      {"blank event is not dispatched, type resets", {"event: x\n\ndata: d\n\n"}, {ev("message", "d", "")}},
-      {"multi-line data keeps inner newlines", {"data: a\ndata:\ndata: b\n\n"}, {ev("message", "a\n\nb", "")}},
+      {"comments and unknown fields ignored",
+       {": hi\nfoo: bar\ndata: d\n\n"},
+       {ev("message", "d", "")}},
+      {"blank event is not dispatched, type resets",
+       {"event: x\n\ndata: d\n\n"},
+       {ev("message", "d", "")}},
+      {"multi-line data keeps inner newlines",
+       {"data: a\ndata:\ndata: b\n\n"},
+       {ev("message", "a\n\nb", "")}},
       {"id persists, an id with NUL is ignored, empty id resets",
        {"id: 1\ndata: a\n\ndata: b\n\nid: 2\0x\ndata: c\n\nid\ndata: d\n\n"},
-       {ev("message", "a", "1"), ev("message", "b", "1"), ev("message", "c", "1"), ev("message", "d", "")}},
-      {"invalid utf-8 is repaired", {"data: \xFF\xC3\n\n"}, {ev("message", "\xEF\xBF\xBD\xEF\xBF\xBD", "")}},
-      {"utf-8 split between chunks", {"data: \xE2\x82", "\xAC\n\n"}, {ev("message", "\xE2\x82\xAC", "")}},
-      {"retry fields are not events", {"retry: 1000\nretry: x\ndata: r\n\n"}, {ev("message", "r", "")}},
-      {"an unterminated final event is discarded", {"data: kept\n\ndata: lost\n"}, {ev("message", "kept", "")}},
+       {ev("message", "a", "1"), ev("message", "b", "1"), ev("message", "c", "1"),
+        ev("message", "d", "")}},
+      {"invalid utf-8 is repaired",
+       {"data: \xFF\xC3\n\n"},
+       {ev("message", "\xEF\xBF\xBD\xEF\xBF\xBD", "")}},
+      {"utf-8 split between chunks",
+       {"data: \xE2\x82", "\xAC\n\n"},
+       {ev("message", "\xE2\x82\xAC", "")}},
+      {"retry fields are not events",
+       {"retry: 1000\nretry: x\ndata: r\n\n"},
+       {ev("message", "r", "")}},
+      {"an unterminated final event is discarded",
+       {"data: kept\n\ndata: lost\n"},
+       {ev("message", "kept", "")}},
   };
   // The NUL in the id case needs an explicit length.
-  static constexpr char with_nul[] = "id: 1\ndata: a\n\ndata: b\n\nid: 2\0x\ndata: c\n\nid\ndata: d\n\n";
+  static constexpr char with_nul[] =
+      "id: 1\ndata: a\n\ndata: b\n\nid: 2\0x\ndata: c\n\nid\ndata: d\n\n";
   cases[8].chunks[0] = std::string(with_nul, sizeof with_nul - 1);
   for (auto const& c : cases) {
     response res = response::head("200 OK", "Content-Type: text/event-stream\r\n");
@@ -132,13 +157,15 @@ TEST(listen_e2e, parser_edges_over_the_wire) {
 }
 
 TEST(listen_e2e, a_stream_delivered_one_byte_at_a_time) {
-  std::string body = "\xEF\xBB\xBFid: 7\r\nevent: e\r\ndata: x\r\ndata: \xC3\xA9\r\n\r\n: c\rdata: y\r\r";
+  std::string body =
+      "\xEF\xBB\xBFid: 7\r\nevent: e\r\ndata: x\r\ndata: \xC3\xA9\r\n\r\n: c\rdata: y\r\r";
   response res = response::head("200 OK", "Content-Type: text/event-stream\r\n");
   for (char c : body) res.pause(1).send(std::string(1, c));
   scripted_server server({res});
   auto r = listen({"--json", "--no-reconnect", server.url()});
   EXPECT_EQ(r.exit_code, 0) << r.err;
-  EXPECT_EQ(json_lines(r.out), (std::vector<nlohmann::json>{ev("e", "x\n\xC3\xA9", "7"), ev("message", "y", "7")}));
+  EXPECT_EQ(json_lines(r.out),
+            (std::vector<nlohmann::json>{ev("e", "x\n\xC3\xA9", "7"), ev("message", "y", "7")}));
 }
 
 TEST(listen_e2e, verbose_reports_the_discarded_bytes_of_an_unterminated_event) {
@@ -157,8 +184,9 @@ TEST(listen_e2e, reconnects_with_last_event_id_and_honours_retry) {
                           response::events("id: 6\ndata: c\n\n")});
   auto r = listen({"--json", "-v", "-n", "3", server.url()});
   EXPECT_EQ(r.exit_code, 0) << r.err;
-  EXPECT_EQ(json_lines(r.out), (std::vector<nlohmann::json>{ev("message", "a", "5"), ev("message", "b", "5"),
-                                                              ev("message", "c", "6")}));
+  EXPECT_EQ(json_lines(r.out),
+            (std::vector<nlohmann::json>{ev("message", "a", "5"), ev("message", "b", "5"),
+                                         ev("message", "c", "6")}));
   auto requests = server.requests();
   ASSERT_EQ(requests.size(), 3u);
   EXPECT_FALSE(requests[0].has_header("Last-Event-ID"));
@@ -183,7 +211,8 @@ TEST(listen_e2e, last_event_id_option_is_sent_on_the_first_request) {
 }
 
 TEST(listen_e2e, status_204_stops_with_success) {
-  scripted_server server({response::events("retry: 100\ndata: a\n\n"), response::head("204 No Content", "")});
+  scripted_server server(
+      {response::events("retry: 100\ndata: a\n\n"), response::head("204 No Content", "")});
   auto r = listen({server.url()});
   EXPECT_EQ(r.exit_code, 0) << r.err;
   EXPECT_EQ(r.out, "a\n");
@@ -223,7 +252,8 @@ TEST(listen_e2e, a_post_is_re_sent_on_reconnect_and_verbose_says_so) {
 
 TEST(listen_e2e, redirects_are_followed) {
   scripted_server server([](std::size_t, recorded_request const& q) {
-    if (q.target == "/old") return response::head("302 Found", "Location: /new\r\nContent-Length: 0\r\n");
+    if (q.target == "/old")
+      return response::head("302 Found", "Location: /new\r\nContent-Length: 0\r\n");
     return response::events("data: moved\n\n");
   });
   auto r = listen({"--no-reconnect", server.url("/old")});
@@ -235,7 +265,8 @@ TEST(listen_e2e, redirects_are_followed) {
 }
 
 TEST(listen_e2e, a_redirect_loop_fails_with_status_1_at_once) {
-  scripted_server server({response::head("302 Found", "Location: /events\r\nContent-Length: 0\r\n")});
+  scripted_server server(
+      {response::head("302 Found", "Location: /events\r\nContent-Length: 0\r\n")});
   auto r = listen({server.url()});
   EXPECT_EQ(r.exit_code, 1) << r.err;
   EXPECT_NE(r.err.find("redirect"), std::string::npos) << r.err;
@@ -244,12 +275,15 @@ TEST(listen_e2e, a_redirect_loop_fails_with_status_1_at_once) {
 // ---- Failures -------------------------------------------------------------------------------
 
 TEST(listen_e2e, status_404_fails_with_status_1_and_shows_the_body) {
-  scripted_server server({response::head("404 Not Found", "Content-Type: text/plain\r\nContent-Length: 14\r\n")
-                              .send("no such stream")});
+  scripted_server server(
+      {response::head("404 Not Found", "Content-Type: text/plain\r\nContent-Length: 14\r\n")
+           .send("no such stream")});
   auto r = listen({server.url()});
   EXPECT_EQ(r.exit_code, 1);
   EXPECT_EQ(r.out, "");
-  EXPECT_NE(r.err.find("sse-listen: error: server answered HTTP/1.1 404 Not Found"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("sse-listen: error: server answered HTTP/1.1 404 Not Found"),
+            std::string::npos)
+      << r.err;
   EXPECT_NE(r.err.find("no such stream"), std::string::npos) << r.err;
   EXPECT_EQ(server.requests().size(), 1u) << "a failed connection is not retried";
 }
@@ -271,7 +305,8 @@ TEST(listen_e2e, wrong_content_type_fails_with_status_1) {
   scripted_server server({response::head("200 OK", "Content-Type: text/html\r\n").send("<html>")});
   auto r = listen({server.url()});
   EXPECT_EQ(r.exit_code, 1);
-  EXPECT_NE(r.err.find("Content-Type is 'text/html', not text/event-stream"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("Content-Type is 'text/html', not text/event-stream"), std::string::npos)
+      << r.err;
 }
 
 TEST(listen_e2e, missing_content_type_fails_with_status_1) {
@@ -282,8 +317,9 @@ TEST(listen_e2e, missing_content_type_fails_with_status_1) {
 }
 
 TEST(listen_e2e, content_type_parameters_and_case_are_accepted) {
-  scripted_server server({response::head("200 OK", "Content-Type: Text/Event-Stream ; charset=utf-8\r\n")
-                              .send("data: ok\n\n")});
+  scripted_server server(
+      {response::head("200 OK", "Content-Type: Text/Event-Stream ; charset=utf-8\r\n")
+           .send("data: ok\n\n")});
   auto r = listen({"--no-reconnect", server.url()});
   EXPECT_EQ(r.exit_code, 0) << r.err;
   EXPECT_EQ(r.out, "ok\n");
@@ -332,13 +368,17 @@ TEST(listen_e2e, tls_certificates_are_verified_unless_insecure) {
   char dir_template[] = "/tmp/sse-listen-tls-XXXXXX";
   ASSERT_NE(::mkdtemp(dir_template), nullptr);
   std::string dir = dir_template;
-  auto made = run_program("/bin/sh", {"-c", "cd " + dir + " && " OPENSSL_PROGRAM
-                                      " req -x509 -newkey rsa:2048 -nodes -keyout key.pem -out cert.pem"
-                                      " -days 1 -subj /CN=127.0.0.1 -addext subjectAltName=IP:127.0.0.1"
-                                      " && echo 'data: x' > e.txt"});
+  auto made = run_program(
+      "/bin/sh", {"-c", "cd " + dir +
+                            " && " OPENSSL_PROGRAM
+                            " req -x509 -newkey rsa:2048 -nodes -keyout key.pem -out cert.pem"
+                            " -days 1 -subj /CN=127.0.0.1 -addext subjectAltName=IP:127.0.0.1"
+                            " && echo 'data: x' > e.txt"});
   ASSERT_EQ(made.exit_code, 0) << made.err;
-  child_process tls("/bin/sh", {"-c", "cd " + dir + " && exec " OPENSSL_PROGRAM
-                                " s_server -accept 127.0.0.1:0 -cert cert.pem -key key.pem -WWW"});
+  child_process tls("/bin/sh",
+                    {"-c", "cd " + dir +
+                               " && exec " OPENSSL_PROGRAM
+                               " s_server -accept 127.0.0.1:0 -cert cert.pem -key key.pem -WWW"});
   ASSERT_TRUE(tls.wait_for(1, "ACCEPT 127.0.0.1:", 30s)) << tls.out() << tls.err();
   auto at = tls.out().find("ACCEPT 127.0.0.1:");
   // The port is complete once its line ends.
@@ -365,8 +405,9 @@ TEST(listen_e2e, tls_certificates_are_verified_unless_insecure) {
 
 TEST(listen_e2e, headers_method_and_body_reach_the_server) {
   scripted_server server({response::events("data: a\n\n")});
-  auto r = listen({"--no-reconnect", "-H", "X-Token: secret", "-H", "Accept: text/event-stream, */*",
-                   "-X", "PUT", "-d", "payload", "-A", "tester/1", server.url()});
+  auto r =
+      listen({"--no-reconnect", "-H", "X-Token: secret", "-H", "Accept: text/event-stream, */*",
+              "-X", "PUT", "-d", "payload", "-A", "tester/1", server.url()});
   EXPECT_EQ(r.exit_code, 0) << r.err;
   auto requests = server.requests();
   ASSERT_EQ(requests.size(), 1u);
@@ -446,18 +487,23 @@ TEST(listen_e2e, timeout_spans_reconnection_waits) {
 }
 
 TEST(listen_e2e, event_filter_and_until_event) {
-  scripted_server server({response::events(
-      "event: message_start\ndata: s\n\nevent: content_block_delta\ndata: d1\n\nevent: ping\ndata: p\n\n"
-      "event: content_block_delta\ndata: d2\n\nevent: message_stop\ndata: e\n\nevent: content_block_delta\ndata: late\n\n")
-                              .hold()});
-  auto r = listen({"--event", "content_block_delta", "--until-event", "message_stop", "--json", server.url()});
+  scripted_server server(
+      {response::events("event: message_start\ndata: s\n\nevent: content_block_delta\ndata: "
+                        "d1\n\nevent: ping\ndata: p\n\n"
+                        "event: content_block_delta\ndata: d2\n\nevent: message_stop\ndata: "
+                        "e\n\nevent: content_block_delta\ndata: late\n\n")
+           .hold()});
+  auto r = listen(
+      {"--event", "content_block_delta", "--until-event", "message_stop", "--json", server.url()});
   EXPECT_EQ(r.exit_code, 0) << r.err;
   EXPECT_EQ(json_lines(r.out), (std::vector<nlohmann::json>{ev("content_block_delta", "d1", ""),
-                                                              ev("content_block_delta", "d2", "")}));
+                                                            ev("content_block_delta", "d2", "")}));
 }
 
 TEST(listen_e2e, until_data_stops_at_the_sentinel_of_an_llm_post) {
-  scripted_server server({response::events("data: {\"t\":\"Hel\"}\n\ndata: {\"t\":\"lo\"}\n\ndata: [DONE]\n\n").hold()});
+  scripted_server server(
+      {response::events("data: {\"t\":\"Hel\"}\n\ndata: {\"t\":\"lo\"}\n\ndata: [DONE]\n\n")
+           .hold()});
   auto r = listen({"--no-reconnect", "-d", "{}", "--until-data", "[DONE]", server.url()});
   EXPECT_EQ(r.exit_code, 0) << r.err;
   EXPECT_EQ(r.out, "{\"t\":\"Hel\"}\n{\"t\":\"lo\"}\n");
@@ -522,9 +568,11 @@ TEST(listen_e2e, a_closed_stdout_is_a_quiet_exit) {
 
 TEST(listen_e2e, gzip_encoded_stream) {
   std::string body;
-  for (int i = 0; i < 1000; ++i) body += "id: " + std::to_string(i) + "\ndata: event " + std::to_string(i) + "\n\n";
-  scripted_server server({response::head("200 OK", "Content-Type: text/event-stream\r\nContent-Encoding: gzip\r\n")
-                              .send(gzip(body))});
+  for (int i = 0; i < 1000; ++i)
+    body += "id: " + std::to_string(i) + "\ndata: event " + std::to_string(i) + "\n\n";
+  scripted_server server(
+      {response::head("200 OK", "Content-Type: text/event-stream\r\nContent-Encoding: gzip\r\n")
+           .send(gzip(body))});
   auto r = listen({"--json", "--no-reconnect", server.url()});
   EXPECT_EQ(r.exit_code, 0) << r.err;
   auto lines = json_lines(r.out);
@@ -559,7 +607,8 @@ TEST(listen_e2e, ten_thousand_events_in_order) {
   auto lines = json_lines(r.out);
   ASSERT_EQ(lines.size(), 10000u);
   for (int i = 0; i < 10000; ++i) {
-    ASSERT_EQ(lines[static_cast<std::size_t>(i)], ev("message", std::to_string(i * 7), std::to_string(i)));
+    ASSERT_EQ(lines[static_cast<std::size_t>(i)],
+              ev("message", std::to_string(i * 7), std::to_string(i)));
   }
 }
 
@@ -568,7 +617,8 @@ TEST(listen_e2e, ten_thousand_events_in_order) {
 TEST(listen_e2e, stdin_mode_parses_a_captured_stream) {
   auto r = listen({"--json", "-"}, "event: e\ndata: 1\n\ndata: 2\n\ndata: cut");
   EXPECT_EQ(r.exit_code, 0) << r.err;
-  EXPECT_EQ(json_lines(r.out), (std::vector<nlohmann::json>{ev("e", "1", ""), ev("message", "2", "")}));
+  EXPECT_EQ(json_lines(r.out),
+            (std::vector<nlohmann::json>{ev("e", "1", ""), ev("message", "2", "")}));
 }
 
 TEST(listen_e2e, input_file_mode_and_count) {

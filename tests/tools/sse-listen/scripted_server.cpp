@@ -17,13 +17,15 @@ namespace {
 
 bool iequals(std::string_view a, std::string_view b) {
   return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
-           return std::tolower(static_cast<unsigned char>(x)) == std::tolower(static_cast<unsigned char>(y));
+           return std::tolower(static_cast<unsigned char>(x)) ==
+                  std::tolower(static_cast<unsigned char>(y));
          });
 }
 
 bool send_all(int fd, std::string_view bytes, std::atomic<std::uint64_t>* sent = nullptr) {
   while (!bytes.empty()) {
-    ssize_t n = ::send(fd, bytes.data(), std::min<std::size_t>(bytes.size(), 64 * 1024), MSG_NOSIGNAL);
+    ssize_t n =
+        ::send(fd, bytes.data(), std::min<std::size_t>(bytes.size(), 64 * 1024), MSG_NOSIGNAL);
     if (n < 0) {
       if (errno == EINTR) continue;
       return false;
@@ -53,7 +55,8 @@ bool read_request(int fd, recorded_request& r) {
   r.target = first.substr(sp1 + 1, sp2 - sp1 - 1);
   while (pos != std::string::npos) {
     std::size_t next = head.find("\r\n", pos + 2);
-    std::string line = head.substr(pos + 2, next == std::string::npos ? std::string::npos : next - pos - 2);
+    std::string line =
+        head.substr(pos + 2, next == std::string::npos ? std::string::npos : next - pos - 2);
     pos = next;
     auto colon = line.find(':');
     if (colon == std::string::npos) continue;
@@ -81,7 +84,8 @@ std::string recorded_request::header(std::string_view name) const {
 }
 
 bool recorded_request::has_header(std::string_view name) const {
-  return std::any_of(headers.begin(), headers.end(), [&](auto const& h) { return iequals(h.first, name); });
+  return std::any_of(headers.begin(), headers.end(),
+                     [&](auto const& h) { return iequals(h.first, name); });
 }
 
 response response::events(std::string const& body, std::string const& extra_headers) {

@@ -158,10 +158,11 @@ TEST(stream_consumer, each_source_has_its_own_parser_and_last_event_id) {
   c.feed(" of a\n\n", 0);
   EXPECT_EQ(c.last_event_id(0), "1");
   EXPECT_EQ(c.last_event_id(1), "9");
-  EXPECT_EQ(out.messages(),
-            (std::vector<std::string>{
-                "{\"event\":\"message\",\"data\":\"b\",\"id\":\"9\",\"url\":\"http://b/\"}\n",
-                "{\"event\":\"message\",\"data\":\"half of a\",\"id\":\"1\",\"url\":\"http://a/\"}\n"}));
+  EXPECT_EQ(
+      out.messages(),
+      (std::vector<std::string>{
+          "{\"event\":\"message\",\"data\":\"b\",\"id\":\"9\",\"url\":\"http://b/\"}\n",
+          "{\"event\":\"message\",\"data\":\"half of a\",\"id\":\"1\",\"url\":\"http://a/\"}\n"}));
 }
 
 TEST(stream_consumer, text_from_several_sources_prefixes_every_line) {
@@ -170,7 +171,8 @@ TEST(stream_consumer, text_from_several_sources_prefixes_every_line) {
   o.urls = {"http://a/", "http://b/"};
   stream_consumer c(o, false, out.writer());
   c.feed("data: 1\ndata: 2\n\nevent: t\ndata: x\n\n", 1);
-  EXPECT_EQ(out.messages(), std::vector<std::string>{"http://b/ 1\nhttp://b/ 2\nhttp://b/ [t] x\n"});
+  EXPECT_EQ(out.messages(),
+            std::vector<std::string>{"http://b/ 1\nhttp://b/ 2\nhttp://b/ [t] x\n"});
 }
 
 TEST(stream_consumer, timestamps_are_the_chunks_receive_time) {
@@ -188,7 +190,8 @@ TEST(stream_consumer, timestamps_are_the_chunks_receive_time) {
   EXPECT_EQ(time.size(), 24u);
   EXPECT_EQ(time.back(), 'Z');
   EXPECT_EQ(m[0], "{\"event\":\"message\",\"data\":\"1\",\"id\":\"\",\"time\":\"" + time +
-                      "\"}\n{\"event\":\"message\",\"data\":\"2\",\"id\":\"\",\"time\":\"" + time + "\"}\n");
+                      "\"}\n{\"event\":\"message\",\"data\":\"2\",\"id\":\"\",\"time\":\"" + time +
+                      "\"}\n");
 }
 
 class state_path {
@@ -268,7 +271,8 @@ TEST(stream_consumer, with_exec_events_are_queued_and_ids_saved_as_commands_succ
   EXPECT_FALSE(c.has_pending());
   // Event 1's command succeeded (and event 2 was not selected); event 3's failed.
   EXPECT_EQ(path.text(), kept("http://example/", "1"));
-  EXPECT_EQ(c.error_message(), "the --exec command exited with status 1 (event 'job', id 3, http://example/)");
+  EXPECT_EQ(c.error_message(),
+            "the --exec command exited with status 1 (event 'job', id 3, http://example/)");
   EXPECT_TRUE(out.messages().empty()) << "with --exec, sse-listen prints nothing itself";
 }
 

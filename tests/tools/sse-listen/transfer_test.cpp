@@ -23,7 +23,8 @@ TEST(transfer, the_content_type_essence_must_be_text_event_stream) {
 using namespace std::chrono_literals;
 
 // 2024-05-01T12:00:00Z
-std::chrono::system_clock::time_point const now = std::chrono::system_clock::from_time_t(1714564800);
+std::chrono::system_clock::time_point const now =
+    std::chrono::system_clock::from_time_t(1714564800);
 
 TEST(transfer, retry_after_in_seconds) {
   EXPECT_EQ(parse_retry_after("120", now), milliseconds(120000));
@@ -33,9 +34,9 @@ TEST(transfer, retry_after_in_seconds) {
 }
 
 TEST(transfer, retry_after_as_any_http_date_form) {
-  EXPECT_EQ(parse_retry_after("Wed, 01 May 2024 12:00:30 GMT", now), 30s);  // IMF-fixdate
+  EXPECT_EQ(parse_retry_after("Wed, 01 May 2024 12:00:30 GMT", now), 30s);      // IMF-fixdate
   EXPECT_EQ(parse_retry_after("Wednesday, 01-May-24 12:01:00 GMT", now), 60s);  // RFC 850
-  EXPECT_EQ(parse_retry_after("Wed May  1 12:00:05 2024", now), 5s);  // asctime
+  EXPECT_EQ(parse_retry_after("Wed May  1 12:00:05 2024", now), 5s);            // asctime
   EXPECT_EQ(parse_retry_after("Wed, 01 May 2024 11:00:00 GMT", now), 0ms) << "a past date: at once";
 }
 

@@ -3,13 +3,12 @@
 // else, and hostile stdin must be refused without taking the server down.
 #include <arpa/inet.h>
 #include <dirent.h>
+#include <gtest/gtest.h>
 #include <netinet/in.h>
 #include <poll.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <unistd.h>
-
-#include <gtest/gtest.h>
 
 #include <algorithm>
 #include <cerrno>
@@ -17,12 +16,11 @@
 #include <cstring>
 #include <fstream>
 #include <memory>
+#include <sse/parser.hpp>
 #include <sstream>
 #include <string>
 #include <thread>
 #include <vector>
-
-#include <sse/parser.hpp>
 
 #include "test_support.hpp"
 
@@ -203,7 +201,8 @@ TEST(Faults, ConnectDisconnectChurnLeaksNoFdsOrMemory) {
     // ASan's quarantine holds freed blocks back on purpose and would read as growth.
     char const* given = std::getenv("ASAN_OPTIONS");
     std::string opts = given ? std::string(given) + ":" : std::string();
-    ::setenv("ASAN_OPTIONS", (opts + "quarantine_size_mb=0:thread_local_quarantine_size_kb=0").c_str(), 1);
+    ::setenv("ASAN_OPTIONS",
+             (opts + "quarantine_size_mb=0:thread_local_quarantine_size_kb=0").c_str(), 1);
   }
   // A long request timeout: the metrics connection idles while the churn runs.
   server_process s({"--metrics", "--request-timeout", "600"});
@@ -341,9 +340,8 @@ TEST(Faults, ThousandClientsEachGetEveryEvent) {
 
   s.write_stdin(numbered_lines(1, events));
   auto complete = [&] {
-    return std::all_of(readers.begin(), readers.end(), [&](auto const& r) {
-      return r->events() >= events || r->closed();
-    });
+    return std::all_of(readers.begin(), readers.end(),
+                       [&](auto const& r) { return r->events() >= events || r->closed(); });
   };
   poll_readers(readers, deadline(std::chrono::seconds(60)), complete);
 
@@ -364,7 +362,8 @@ TEST(Faults, ThousandClientsEachGetEveryEvent) {
 TEST(Faults, SlowlorisHeadIsTimedOutWhileOthersAreServed) {
   server_process s({"--request-timeout", "3"});
   int slow = connect_loopback(s.port());
-  std::string const head = "GET /events HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Slow: abcdefghijklmnopqrstuvwxyz\r\n\r\n";
+  std::string const head =
+      "GET /events HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Slow: abcdefghijklmnopqrstuvwxyz\r\n\r\n";
 
   http_client fast(s.port());
   fast.get("/events");
@@ -419,8 +418,10 @@ TEST(Faults, TricklingAfterAnErrorResponseDoesNotHoldTheConnection) {
     if (!half_closed && ::poll(&p, 1, 0) > 0) {
       char buf[4096];
       ssize_t n = ::recv(fd, buf, sizeof buf, 0);
-      if (n > 0) got.append(buf, static_cast<std::size_t>(n));
-      else half_closed = true;
+      if (n > 0)
+        got.append(buf, static_cast<std::size_t>(n));
+      else
+        half_closed = true;
     }
     if (::send(fd, "x", 1, MSG_NOSIGNAL) != 1) {
       closed = true;
@@ -455,7 +456,8 @@ void expect_status_then_serving(server_process& s, std::string const& raw, int s
 TEST(Faults, OneMebibyteRequestHeadGets431) {
   server_process s({});
   std::string huge = "GET /events HTTP/1.1\r\nHost: 127.0.0.1\r\n";
-  for (int i = 0; i < 1100; ++i) huge += "X-Filler-" + std::to_string(i) + ": " + std::string(1000, 'f') + "\r\n";
+  for (int i = 0; i < 1100; ++i)
+    huge += "X-Filler-" + std::to_string(i) + ": " + std::string(1000, 'f') + "\r\n";
   huge += "\r\n";
   ASSERT_GE(huge.size(), std::size_t{1} << 20);
   expect_status_then_serving(s, huge, 431, "after the huge head");
@@ -482,7 +484,8 @@ TEST(Faults, BadRequestLinesGet400) {
 TEST(Faults, PipelinedRequestsAreAnsweredInOrder) {
   server_process s({});
   http_client c(s.port());
-  c.send("GET / HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\nGET /events HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n");
+  c.send(
+      "GET / HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\nGET /events HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n");
   auto page = c.read_head(deadline());
   ASSERT_EQ(page.status, 200);
   EXPECT_NE(page.header("content-type").find("text/html"), std::string::npos);
@@ -503,9 +506,14 @@ TEST(Faults, InvalidUtf8OnStdinIsRepaired) {
   c.get("/events");
   ASSERT_EQ(c.read_head(deadline()).status, 200);
   ASSERT_TRUE(c.wait_open(deadline()));
-  s.write_stdin("a\xff" "b\xc3\n" "\xed\xa0\x80z\n");
+  s.write_stdin(
+      "a\xff"
+      "b\xc3\n"
+      "\xed\xa0\x80z\n");
   ASSERT_TRUE(c.read_events(2, deadline()));
-  EXPECT_EQ(c.events()[0].data, "a\xef\xbf\xbd" "b\xef\xbf\xbd");
+  EXPECT_EQ(c.events()[0].data,
+            "a\xef\xbf\xbd"
+            "b\xef\xbf\xbd");
   EXPECT_EQ(c.events()[0].id, "1");
   // A UTF-16 surrogate encoded in UTF-8 is invalid too: each bad byte becomes U+FFFD.
   EXPECT_EQ(c.events()[1].data.back(), 'z');
@@ -518,7 +526,8 @@ TEST(Faults, NulInJsonIdIsRefusedWithTheLineNumber) {
   c.get("/events");
   ASSERT_EQ(c.read_head(deadline()).status, 200);
   ASSERT_TRUE(c.wait_open(deadline()));
-  s.write_stdin("{\"data\":\"first\"}\n{\"id\":\"a\\u0000b\",\"data\":\"x\"}\n{\"data\":\"third\"}\n");
+  s.write_stdin(
+      "{\"data\":\"first\"}\n{\"id\":\"a\\u0000b\",\"data\":\"x\"}\n{\"data\":\"third\"}\n");
   ASSERT_TRUE(c.read_events(2, deadline()));
   EXPECT_EQ(c.events()[0].data, "first");
   EXPECT_EQ(c.events()[1].data, "third");

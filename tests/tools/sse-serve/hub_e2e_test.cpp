@@ -187,11 +187,14 @@ std::string raw_exchange(std::uint16_t port, std::string const& request) {
   addr.sin_family = AF_INET;
   addr.sin_port = htons(port);
   addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  if (::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) throw std::runtime_error("connect");
-  if (::write(fd, request.data(), request.size()) != static_cast<ssize_t>(request.size())) throw std::runtime_error("write");
+  if (::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0)
+    throw std::runtime_error("connect");
+  if (::write(fd, request.data(), request.size()) != static_cast<ssize_t>(request.size()))
+    throw std::runtime_error("write");
   std::string out;
   char buffer[4096];
-  for (ssize_t n; (n = ::read(fd, buffer, sizeof buffer)) > 0;) out.append(buffer, static_cast<std::size_t>(n));
+  for (ssize_t n; (n = ::read(fd, buffer, sizeof buffer)) > 0;)
+    out.append(buffer, static_cast<std::size_t>(n));
   ::close(fd);
   return out;
 }
@@ -310,7 +313,8 @@ TEST(Tokens, SubscribersNeedOneFromAnyOfThreePlacesAndSighupReloads) {
   }
   {
     // HEAD gets the same answer without a body (the page asks this way why it was refused).
-    std::string r = raw_exchange(s.port(), "HEAD /events HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+    std::string r =
+        raw_exchange(s.port(), "HEAD /events HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
     EXPECT_EQ(r.substr(0, 12), "HTTP/1.1 401");
     EXPECT_EQ(r.substr(r.find("\r\n\r\n") + 4), "");
   }

@@ -179,7 +179,8 @@ TEST(ServeOptions, TheManPageListsEveryExitStatus) {
     }
   }
   std::vector<std::string> expected;
-  for (exit_status s : all_exit_statuses) expected.push_back("*" + std::to_string(static_cast<int>(s)) + "*");
+  for (exit_status s : all_exit_statuses)
+    expected.push_back("*" + std::to_string(static_cast<int>(s)) + "*");
   expected.push_back("*128+*_N_");
   EXPECT_EQ(items, expected);
 }

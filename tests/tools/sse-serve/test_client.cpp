@@ -114,7 +114,8 @@ response_head http_client::read_head(clock::time_point until) {
   while (line_end != std::string::npos) {
     std::size_t start = line_end + 2;
     line_end = text.find("\r\n", start);
-    std::string line = text.substr(start, line_end == std::string::npos ? std::string::npos : line_end - start);
+    std::string line =
+        text.substr(start, line_end == std::string::npos ? std::string::npos : line_end - start);
     auto colon = line.find(':');
     if (colon == std::string::npos) continue;
     std::string name = line.substr(0, colon);

@@ -10,12 +10,11 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <sse/event.hpp>
+#include <sse/parser.hpp>
 #include <string>
 #include <string_view>
 #include <vector>
-
-#include <sse/event.hpp>
-#include <sse/parser.hpp>
 
 namespace sse::serve::test {
 
@@ -23,7 +22,9 @@ using clock = std::chrono::steady_clock;
 // Generous: the machine is shared and sanitizers slow everything; no test asserts on time.
 inline constexpr std::chrono::seconds default_wait{30};
 
-inline clock::time_point deadline(std::chrono::seconds s = default_wait) { return clock::now() + s; }
+inline clock::time_point deadline(std::chrono::seconds s = default_wait) {
+  return clock::now() + s;
+}
 
 class server_process {
  public:

@@ -35,7 +35,6 @@ class Tls : public test_certs {
     argv.insert(argv.end(), args.begin(), args.end());
     return run_command(argv);
   }
-
 };
 
 int exit_status_of(server_process& s) {

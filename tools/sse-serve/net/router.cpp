@@ -278,8 +278,7 @@ answer router::route(request_view const& req, std::string_view peer) {
     return make_response(200, "text/plain; version=0.0.4; charset=utf-8",
                          render_metrics(ctx_.hub, ctx_.counters) +
                              (ctx_.extra_metrics ? ctx_.extra_metrics() : std::string()),
-                         head, keep_alive,
-                         {{"Cache-Control", "no-store"}});
+                         head, keep_alive, {{"Cache-Control", "no-store"}});
   }
 
   if (path == "/" || path == "/index.html") {

@@ -121,7 +121,8 @@ inline std::string stream_head(bool chunked, std::optional<std::string_view> cor
       h += chunked ? "Connection: keep-alive\r\nTransfer-Encoding: chunked\r\n"
                    : "Connection: close\r\n";
     }
-    if (i < fields.size()) h.append(fields[i].first).append(": ").append(fields[i].second).append("\r\n");
+    if (i < fields.size())
+      h.append(fields[i].first).append(": ").append(fields[i].second).append("\r\n");
   }
   h += "\r\n";
   return h;

@@ -321,8 +321,7 @@ void basic_http_session<Stream>::on_written(error_code ec, std::size_t) {
 template <typename Stream>
 void basic_http_session<Stream>::start_read() {
   reading_ = true;
-  std::size_t const room =
-      std::clamp<std::size_t>(buffer_.capacity() - buffer_.size(), 4096, 65536);
+  std::size_t const room = std::max(read_size_, buffer_.capacity() - buffer_.size());
   auto handler = beast::bind_front_handler(&basic_http_session::on_read, this->shared_from_this());
   if constexpr (!is_tls<Stream>) {
     beast::get_lowest_layer(stream_).socket().async_read_some(buffer_.prepare(room),
@@ -336,6 +335,11 @@ template <typename Stream>
 void basic_http_session<Stream>::on_read(error_code ec, std::size_t bytes) {
   reading_ = false;
   if (done_) return;
+  // A read that filled its room leaves more behind: a publisher pushing hard. Taking all of its
+  // requests at once is what lets one flush of the hub carry several events to each client
+  // (per-client writes, not parsing, are the cost then); a connection that sends little keeps
+  // its small buffer.
+  if (bytes >= read_size_ && read_size_ < max_read_size) read_size_ *= 2;
   buffer_.commit(bytes);
   if (ec == asio::error::eof && parser_ && parser_->got_some()) {
     // A request cut short: what Beast's read says of it ("partial message").

@@ -78,9 +78,11 @@ class basic_http_session final : public std::enable_shared_from_this<basic_http_
   Stream stream_;
   boost::beast::flat_buffer buffer_;
   std::optional<boost::beast::http::request_parser<boost::beast::http::string_body>> parser_;
-  bool head_done_ = false;  // the current request's head has been through on_header
-  std::string out_;         // answers not yet written
-  std::string sending_;     // the answers being written
+  bool head_done_ = false;        // the current request's head has been through on_header
+  std::size_t read_size_ = 4096;  // bytes asked of the next read; grows while reads fill it
+  static constexpr std::size_t max_read_size = std::size_t{1} << 20;
+  std::string out_;      // answers not yet written
+  std::string sending_;  // the answers being written
   bool reading_ = false;
   bool writing_ = false;
   bool waiting_ = false;  // a publish whose answer comes later (the shared store)

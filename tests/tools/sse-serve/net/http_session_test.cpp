@@ -212,6 +212,20 @@ TEST(HttpSession, PipelinedPublishesAreAnsweredInOrderInOneGo) {
   EXPECT_EQ(t.ctx.counters.publish_requests[201], 3u);
 }
 
+TEST(HttpSession, AFloodOfPipelinedPublishesIsAnsweredInOrder) {
+  setup t(publish_token("secret"));
+  // Far more than one read takes at first: the reads grow, and every answer still comes in order.
+  std::string requests;
+  for (int i = 1; i <= 1000; ++i) requests += post("/events/t" + std::to_string(i % 7), "e");
+  requests += "GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n";
+  std::vector<std::string> got = responses(t.exchange(requests));
+  ASSERT_EQ(got.size(), 1001u);
+  for (std::size_t i = 0; i < 1000; ++i)
+    ASSERT_EQ(got[i], "201 {\"ids\":[\"" + std::to_string(i + 1) + "\"]}\n") << i;
+  EXPECT_EQ(got[1000], "200 ok\n");
+  EXPECT_EQ(t.hub.last_id(), "1000");
+}
+
 TEST(HttpSession, NothingIsAnsweredAfterARequestThatCloses) {
   setup t(publish_token("secret"));
   // A refused publish closes the connection (its body is not read): what follows is not

@@ -68,7 +68,10 @@ void token_set::add(std::string_view token) {
 }
 
 bool token_set::contains(std::string_view token) const {
-  digest presented = sha256(token);
+  return contains_digest(sha256(token));
+}
+
+bool token_set::contains_digest(digest const& presented) const {
   // No early exit: every candidate is compared, whatever the earlier ones gave.
   unsigned found = 0;
   for (digest const& candidate : digests_) {

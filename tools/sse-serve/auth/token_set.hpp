@@ -42,6 +42,8 @@ class token_set {
   // length and the number of candidates only: not on which candidate matched, nor on where a
   // near miss differs, nor on the candidates' lengths.
   bool contains(std::string_view token) const;
+  // The same for a token's sha256(), so that one digest serves several sets.
+  bool contains_digest(digest const& presented) const;
 
   std::size_t size() const { return digests_.size(); }
   bool empty() const { return digests_.empty(); }

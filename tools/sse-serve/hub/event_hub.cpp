@@ -218,7 +218,16 @@ void event_hub::publish_batch(std::vector<source_event> events, event_source_kin
     publish(ev, source);  // checked by the caller: cannot fail
     ids.push_back(last_id_);
   }
-  flush();
+  // The clients are woken once the current handler is done, not per request: a connection that
+  // answers a run of pipelined publishes (or several publishers in one turn of the loop) then
+  // costs each client one write for all of their events, as a batch of stdin lines does.
+  if (!flush_scheduled_) {
+    flush_scheduled_ = true;
+    defer_([this] {
+      flush_scheduled_ = false;
+      flush();
+    });
+  }
   done(std::move(ids), {});
 }
 

@@ -278,6 +278,7 @@ class event_hub final : public event_sink {
   std::uint64_t checked_at_ = 0;   // log_offset_ when the bounds were last enforced
   std::uint64_t flushed_end_ = 0;  // log_end() at the last flush
   bool everyone_dirty_ = false;    // a control entry since the last flush: wake every list
+  bool flush_scheduled_ = false;   // publish_batch has deferred a flush that has not run yet
 
   std::uint64_t seq_ = 0;
   std::string last_id_;        // id of the latest event published

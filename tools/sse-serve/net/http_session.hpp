@@ -2,15 +2,22 @@
 // parser (head size and body limits), asks the router (net/router.hpp) what each gets, and writes
 // that. What a stream sends is not here but in http1_stream. One implementation over plain TCP and
 // over TLS, both instantiated in http_session.cpp.
+//
+// Requests are taken from the read buffer one after another without a trip through the
+// io_context, and the answers to pipelined requests leave in one write, in order, before the
+// connection reads again: a publisher's per-request cost is then the parse and the publish, not
+// the system calls and wake-ups around them.
 #ifndef SSE_SERVE_NET_HTTP_SESSION_HPP
 #define SSE_SERVE_NET_HTTP_SESSION_HPP
 
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/http/message.hpp>
 #include <boost/beast/http/parser.hpp>
 #include <boost/beast/http/string_body.hpp>
+#include <chrono>
 #include <memory>
 #include <optional>
 #include <string>
@@ -34,36 +41,65 @@ class basic_http_session final : public std::enable_shared_from_this<basic_http_
         buffer_(std::move(buffer)),
         ctx_(ctx),
         router_(ctx),
-        peer_(std::move(peer)) {
+        peer_(std::move(peer)),
+        deadline_timer_(stream_.get_executor()) {
     init_peer();
   }
   void start();
 
  private:
   using request = boost::beast::http::request<boost::beast::http::string_body>;
-  using request_header = boost::beast::http::request_header<>;
+  using clock = std::chrono::steady_clock;
 
   void init_peer();
-  void read_request();
-  void on_header(boost::system::error_code ec, std::size_t bytes);
-  void read_body();
-  void on_read(boost::system::error_code ec, std::size_t bytes);
-  void read_failed(boost::system::error_code ec);
-  void handle(request const& req);
+  // The one place that decides what happens next: parse what is buffered, write what is
+  // answered, then read, close, or hand the connection to a stream.
+  void pump();
+  // Takes requests from buffer_ until it needs more bytes or must stop (a close, a stream, a
+  // publish whose answer comes later).
+  void process_buffered();
+  void begin_request();
+  bool on_header();  // false: the request was refused before its body
+  void handle_request();
+  void fail(boost::system::error_code ec);
   void answer_with(answer const& a, request_view const& view, bool http10);
-  void start_stream(answer const& a, request_view const& view, bool http10);
-  void write_raw(std::string bytes, bool keep_alive);
-  void on_written(bool keep_alive, boost::system::error_code ec, std::size_t bytes);
+  void answered(bool keep_alive);
+  void start_write();
+  void on_written(boost::system::error_code ec, std::size_t bytes);
+  void start_read();
+  void on_read(boost::system::error_code ec, std::size_t bytes);
+  void start_stream();
+  void arm_deadline();
+  void on_deadline(boost::system::error_code ec);
+  void close_now();
   void linger_close();
   void drain();
 
   Stream stream_;
   boost::beast::flat_buffer buffer_;
   std::optional<boost::beast::http::request_parser<boost::beast::http::string_body>> parser_;
-  std::string response_;  // the response being written
+  bool head_done_ = false;        // the current request's head has been through on_header
+  std::size_t read_size_ = 4096;  // bytes asked of the next read; grows while reads fill it
+  static constexpr std::size_t max_read_size = std::size_t{1} << 20;
+  std::string out_;      // answers not yet written
+  std::string sending_;  // the answers being written
+  bool reading_ = false;
+  bool writing_ = false;
+  bool waiting_ = false;  // a publish whose answer comes later (the shared store)
+  bool closing_ = false;  // an answer ends the connection: nothing more is read or answered
+  bool done_ = false;     // closed, lingering or handed over
+  bool in_process_ = false;
+  std::optional<answer> stream_answer_;  // the connection becomes this stream once out_ is sent
+  bool http10_ = false;                  // of the request being answered
   stream_context& ctx_;
   router router_;
   std::string peer_;
+  // --request-timeout, enforced lazily: a request moves deadline_ (a clock read) and the timer,
+  // when it fires, waits again for the new deadline or closes the connection. Re-arming Beast's
+  // per-operation timers cost two timer-queue operations and a cancelled handler per request.
+  boost::asio::steady_timer deadline_timer_;
+  clock::time_point deadline_;
+  bool timer_waiting_ = false;
 };
 
 using http_session = basic_http_session<boost::beast::tcp_stream>;
@@ -73,6 +109,8 @@ request_view view_of(boost::beast::http::request<boost::beast::http::string_body
 
 // A complete HTTP/1.1 response for an answer of kind response (or HEAD), as bytes.
 std::string http1_response(answer const& a);
+// The same, appended to out.
+void append_http1_response(std::string& out, answer const& a);
 
 }  // namespace sse::serve
 

@@ -1,12 +1,13 @@
 #include "net/router.hpp"
 
+#include <algorithm>
 #include <cctype>
-#include <nlohmann/json.hpp>
 #include <sse/beast/http1.hpp>
 #include <utility>
 
 #include "auth/request_token.hpp"
 #include "common/diagnostics.hpp"
+#include "common/json_writer.hpp"
 #include "net/event_stream.hpp"
 #include "net/url_query.hpp"
 #include "sources/http_publish.hpp"
@@ -126,6 +127,12 @@ std::uint64_t router::body_limit(request_view const& head) const {
   return is_publish(head) ? ctx_.config.max_publish : max_request_body;
 }
 
+std::uint64_t router::body_limit_ceiling() const {
+  return ctx_.access.publishing_enabled()
+             ? std::max<std::uint64_t>(ctx_.config.max_publish, max_request_body)
+             : max_request_body;
+}
+
 std::optional<answer> router::admit_publish(request_view const& head, std::string_view peer) {
   std::optional<stream_route> route = stream_target(head.target);
   std::vector<std::string> topics = topics_of(*route);
@@ -211,9 +218,15 @@ void router::publish(request_view const& req, std::string_view peer, answer_hand
                                      false, {{"Retry-After", "5"}}));
           return;
         }
-        nlohmann::json body = {{"ids", std::move(*ids)}};
+        // {"ids": [...]} as nlohmann::json::dump wrote it, without building a JSON tree.
+        std::string body = "{\"ids\":[";
+        for (std::size_t i = 0; i < ids->size(); ++i) {
+          if (i != 0) body.push_back(',');
+          tools::append_json_string(body, (*ids)[i]);
+        }
+        body.append("]}\n");
         ++ctx_.counters.publish_requests[201];
-        answer_later(make_response(201, "application/json", body.dump() + "\n", false, keep_alive));
+        answer_later(make_response(201, "application/json", std::move(body), false, keep_alive));
       });
 }
 

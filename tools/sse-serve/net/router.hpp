@@ -91,6 +91,8 @@ class router {
   bool is_publish(request_view const& head) const;
   // The body limit of a request: --max-publish for an admitted publish, else max_request_body.
   std::uint64_t body_limit(request_view const& head) const;
+  // The largest body_limit() any request can get.
+  std::uint64_t body_limit_ceiling() const;
 
   answer route(request_view const& req, std::string_view peer);
 

@@ -1,5 +1,6 @@
 // http_session's routing over a real loopback connection: each request gets the documented
-// answer (the page, 404, 405, preflights, HEAD, 204 after the end, turn-aways while stopping).
+// answer (the page, 404, 405, preflights, HEAD, 204 after the end, turn-aways while stopping),
+// and pipelined requests are answered in order, none after one that closes the connection.
 #include "net/http_session.hpp"
 
 #include <gtest/gtest.h>
@@ -10,6 +11,7 @@
 #include <boost/asio/write.hpp>
 #include <string>
 #include <thread>
+#include <vector>
 
 namespace sse::serve {
 namespace {
@@ -22,14 +24,23 @@ access_policy no_tokens() {
   return std::move(*access_policy::load(access_config{}, report));
 }
 
+access_policy publish_token(std::string token) {
+  access_config config;
+  config.publish_token = std::move(token);
+  access_report report;
+  return std::move(*access_policy::load(config, report));
+}
+
 struct setup {
-  setup()
+  explicit setup(access_policy p = no_tokens())
       : history(10, 1 << 20),
         hub(history, {}, [this](std::function<void()> f) { asio::post(ioc, std::move(f)); }),
+        policy(std::move(p)),
         ctx(hub, config, "<!DOCTYPE html><p>page</p>", policy) {}
 
-  // Sends one request (which should ask to close) and returns everything the server sent.
-  std::string exchange(std::string const& request) {
+  // Sends request (one or several) and returns everything the server sent until it closed. With
+  // half_close, the client ends its side after the request, as one that asks to close would.
+  std::string exchange(std::string const& request, bool half_close = true) {
     tcp::acceptor acceptor(ioc, tcp::endpoint(asio::ip::address_v4::loopback(), 0));
     tcp::socket client(ioc);
     client.connect(acceptor.local_endpoint());
@@ -39,7 +50,7 @@ struct setup {
     std::string response;
     std::thread peer([&] {
       asio::write(client, asio::buffer(request));
-      client.shutdown(tcp::socket::shutdown_send);
+      if (half_close) client.shutdown(tcp::socket::shutdown_send);
       boost::system::error_code ec;
       asio::read(client, asio::dynamic_buffer(response), ec);
     });
@@ -53,7 +64,7 @@ struct setup {
   http_config config;
   ring_history history;
   event_hub hub;
-  access_policy policy = no_tokens();
+  access_policy policy;
   stream_context ctx;
 };
 
@@ -65,6 +76,34 @@ bool has_header(std::string const& r, std::string const& h) {
 }
 std::string body(std::string const& r) {
   return r.substr(r.find("\r\n\r\n") + 4);
+}
+
+// The status lines and bodies of the responses in r, in order ("201 {...}"), read by their
+// Content-Length.
+std::vector<std::string> responses(std::string r) {
+  std::vector<std::string> out;
+  while (!r.empty()) {
+    std::size_t const head_end = r.find("\r\n\r\n");
+    if (head_end == std::string::npos) {
+      out.push_back("incomplete: " + r);
+      break;
+    }
+    std::string const head = r.substr(0, head_end + 2);
+    std::size_t length = 0;
+    if (std::size_t at = head.find("Content-Length: "); at != std::string::npos)
+      length = std::stoul(head.substr(at + 16));
+    std::string const status = head.substr(9, 3);
+    out.push_back(status + " " + r.substr(head_end + 4, length));
+    r.erase(0, head_end + 4 + length);
+  }
+  return out;
+}
+
+std::string post(std::string const& target, std::string const& data,
+                 std::string const& extra = "") {
+  return "POST " + target + " HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer secret\r\n" + extra +
+         "Content-Type: text/plain\r\nContent-Length: " + std::to_string(data.size()) + "\r\n\r\n" +
+         data;
 }
 
 TEST(HttpSession, ThePage) {
@@ -154,6 +193,108 @@ TEST(HttpSession, WhoAcceptsAnEventStream) {
   EXPECT_FALSE(accepts_event_stream("text/event-stream; q=0.000"));
   EXPECT_FALSE(accepts_event_stream("text/event-streams"));
   EXPECT_FALSE(accepts_event_stream(""));
+}
+
+TEST(HttpSession, PipelinedPublishesAreAnsweredInOrderInOneGo) {
+  setup t(publish_token("secret"));
+  // Three POSTs and a HEAD of the stream in one segment: the answers come in the order asked,
+  // and the events were published in that order.
+  std::string r = t.exchange(post("/events", "one") + post("/events/a", "two") +
+                             "HEAD /events HTTP/1.1\r\nHost: x\r\n\r\n" +
+                             post("/events", "three", "Connection: close\r\n"));
+  std::vector<std::string> got = responses(r);
+  ASSERT_EQ(got.size(), 4u) << r;
+  EXPECT_EQ(got[0], "201 {\"ids\":[\"1\"]}\n");
+  EXPECT_EQ(got[1], "201 {\"ids\":[\"2\"]}\n");
+  EXPECT_EQ(got[2], "200 ");
+  EXPECT_EQ(got[3], "201 {\"ids\":[\"3\"]}\n");
+  EXPECT_EQ(t.hub.last_id(), "3");
+  EXPECT_EQ(t.ctx.counters.publish_requests[201], 3u);
+}
+
+TEST(HttpSession, AFloodOfPipelinedPublishesIsAnsweredInOrder) {
+  setup t(publish_token("secret"));
+  // Far more than one read takes at first: the reads grow, and every answer still comes in order.
+  std::string requests;
+  for (int i = 1; i <= 1000; ++i) requests += post("/events/t" + std::to_string(i % 7), "e");
+  requests += "GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n";
+  std::vector<std::string> got = responses(t.exchange(requests));
+  ASSERT_EQ(got.size(), 1001u);
+  for (std::size_t i = 0; i < 1000; ++i)
+    ASSERT_EQ(got[i], "201 {\"ids\":[\"" + std::to_string(i + 1) + "\"]}\n") << i;
+  EXPECT_EQ(got[1000], "200 ok\n");
+  EXPECT_EQ(t.hub.last_id(), "1000");
+}
+
+TEST(HttpSession, NothingIsAnsweredAfterARequestThatCloses) {
+  setup t(publish_token("secret"));
+  // A refused publish closes the connection (its body is not read): what follows is not
+  // answered, nor published, though it came in the same segment.
+  std::string refused =
+      "POST /events HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer wrong\r\n"
+      "Content-Length: 3\r\n\r\nbad";
+  std::vector<std::string> got =
+      responses(t.exchange(post("/events", "one") + refused + post("/events", "two")));
+  ASSERT_EQ(got.size(), 2u);
+  EXPECT_EQ(got[0], "201 {\"ids\":[\"1\"]}\n");
+  EXPECT_EQ(got[1].substr(0, 4), "401 ");
+  EXPECT_EQ(t.hub.last_id(), "1");
+  // The same after a request that asks to close.
+  got = responses(t.exchange("GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n" +
+                             post("/events", "three")));
+  ASSERT_EQ(got.size(), 1u);
+  EXPECT_EQ(got[0], "200 ok\n");
+  EXPECT_EQ(t.hub.last_id(), "1");
+}
+
+TEST(HttpSession, ExpectContinueComesBeforeTheAnswer) {
+  setup t(publish_token("secret"));
+  std::string r = t.exchange(post("/events", "one", "Expect: 100-continue\r\n") +
+                             post("/events", "two", "Connection: close\r\n"));
+  EXPECT_EQ(r.substr(0, 25), "HTTP/1.1 100 Continue\r\n\r\n");
+  std::vector<std::string> got = responses(r.substr(25));
+  ASSERT_EQ(got.size(), 2u);
+  EXPECT_EQ(got[0], "201 {\"ids\":[\"1\"]}\n");
+  EXPECT_EQ(got[1], "201 {\"ids\":[\"2\"]}\n");
+}
+
+TEST(HttpSession, PublishBodiesUpToMaxPublish) {
+  setup t(publish_token("secret"));
+  // Larger than any other request's body may be (16 KiB), within --max-publish.
+  std::string big(100'000, 'x');
+  std::vector<std::string> got =
+      responses(t.exchange(post("/events", big, "Connection: close\r\n")));
+  ASSERT_EQ(got.size(), 1u);
+  EXPECT_EQ(got[0], "201 {\"ids\":[\"1\"]}\n");
+  // Beyond it, 413 before the body is read; other requests keep the 16 KiB bound.
+  t.config.max_publish = 1000;
+  got = responses(t.exchange(post("/events", std::string(1001, 'x'))));
+  ASSERT_EQ(got.size(), 1u);
+  EXPECT_EQ(got[0], "413 the body is larger than --max-publish (1000 bytes)\n");
+  got = responses(t.exchange("GET / HTTP/1.1\r\nHost: x\r\nContent-Length: 20000\r\n\r\n"));
+  ASSERT_EQ(got.size(), 1u);
+  EXPECT_EQ(got[0], "413 request body too large\n");
+  EXPECT_EQ(t.hub.last_id(), "1");
+}
+
+TEST(HttpSession, ARequestCutShortIsABadRequest) {
+  setup t;
+  std::string r = t.exchange("GET /healthz HTTP/1.1\r\nHost: x\r\n\r\nGET /hea");
+  std::vector<std::string> got = responses(r);
+  ASSERT_EQ(got.size(), 2u) << r;
+  EXPECT_EQ(got[0], "200 ok\n");
+  EXPECT_EQ(got[1].substr(0, 4), "400 ");
+  EXPECT_NE(got[1].find("partial message"), std::string::npos);
+}
+
+TEST(HttpSession, AnIdleKeepAliveConnectionIsClosedAfterTheRequestTimeout) {
+  setup t;
+  t.config.request_timeout = 0.2;
+  // The client keeps its side open: only the server's deadline ends the exchange.
+  std::vector<std::string> got =
+      responses(t.exchange("GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n", false));
+  ASSERT_EQ(got.size(), 1u);
+  EXPECT_EQ(got[0], "200 ok\n");
 }
 
 }  // namespace

@@ -19,6 +19,12 @@ std::string_view header_name(std::string_view h);
 // True when name is a non-empty RFC 9110 token.
 bool is_token(std::string_view name);
 
+// s without RFC 9110 optional whitespace (SP and HTAB) at either end.
+std::string_view trim_ows(std::string_view s);
+
+// ASCII case-insensitive equality, as HTTP compares field names, schemes and media types.
+bool iequals(std::string_view a, std::string_view b);
+
 }  // namespace sse::tools
 
 #endif

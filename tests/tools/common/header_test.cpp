@@ -61,5 +61,20 @@ TEST(is_token, letters_digits_and_the_rfc_9110_punctuation) {
   EXPECT_FALSE(is_token("a\"b"));
 }
 
+TEST(trim_ows, only_spaces_and_tabs_at_either_end) {
+  EXPECT_EQ(trim_ows(" \t a b \t"), "a b");
+  EXPECT_EQ(trim_ows("\r\na\n"), "\r\na\n");  // CR and LF are not optional whitespace
+  EXPECT_EQ(trim_ows("  "), "");
+  EXPECT_EQ(trim_ows(""), "");
+}
+
+TEST(iequals, ascii_case_only) {
+  EXPECT_TRUE(iequals("Text/Event-Stream", "text/event-stream"));
+  EXPECT_TRUE(iequals("", ""));
+  EXPECT_FALSE(iequals("bearer", "bearer "));
+  EXPECT_FALSE(iequals("[", "{"));                // 0x5B and 0x7B differ by case's bit only
+  EXPECT_FALSE(iequals("\xc3\xa9", "\xc3\x89"));  // é and É: not ASCII, compared as bytes
+}
+
 }  // namespace
 }  // namespace sse::tools

@@ -1,28 +1,13 @@
 #include "auth/request_token.hpp"
 
-#include <cctype>
-
+#include "common/header.hpp"
 #include "net/url_query.hpp"
 
 namespace sse::serve {
 namespace {
 
-std::string_view trim_ows(std::string_view s) {  // RFC 9110 optional whitespace: SP and HTAB
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
-  return s;
-}
-
-bool iequals(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (std::size_t i = 0; i < a.size(); ++i) {
-    if (std::tolower(static_cast<unsigned char>(a[i])) !=
-        std::tolower(static_cast<unsigned char>(b[i]))) {
-      return false;
-    }
-  }
-  return true;
-}
+using tools::iequals;
+using tools::trim_ows;
 
 std::string_view bearer_token(std::string_view authorization) {
   authorization = trim_ows(authorization);

@@ -1,12 +1,12 @@
 #include "net/router.hpp"
 
 #include <algorithm>
-#include <cctype>
 #include <sse/beast/http1.hpp>
 #include <utility>
 
 #include "auth/request_token.hpp"
 #include "common/diagnostics.hpp"
+#include "common/header.hpp"
 #include "common/json_writer.hpp"
 #include "net/event_stream.hpp"
 #include "net/url_query.hpp"
@@ -15,22 +15,8 @@
 namespace sse::serve {
 namespace {
 
-std::string_view trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
-  return s;
-}
-
-bool iequals(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (std::size_t i = 0; i < a.size(); ++i) {
-    if (std::tolower(static_cast<unsigned char>(a[i])) !=
-        std::tolower(static_cast<unsigned char>(b[i]))) {
-      return false;
-    }
-  }
-  return true;
-}
+using tools::iequals;
+using tools::trim_ows;
 
 constexpr std::string_view text_plain = "text/plain; charset=utf-8";
 
@@ -68,12 +54,12 @@ bool accepts_event_stream(std::string_view accept) {
     std::string_view range = accept.substr(0, comma);
     accept = comma == npos ? std::string_view() : accept.substr(comma + 1);
     std::size_t semi = range.find(';');
-    if (!iequals(trim(range.substr(0, semi)), "text/event-stream")) continue;
+    if (!iequals(trim_ows(range.substr(0, semi)), "text/event-stream")) continue;
     bool refused = false;  // "q=0" means "not acceptable"
     while (semi != npos) {
       range.remove_prefix(semi + 1);
       semi = range.find(';');
-      std::string_view param = trim(range.substr(0, semi));
+      std::string_view param = trim_ows(range.substr(0, semi));
       if (param.size() >= 2 && (param[0] == 'q' || param[0] == 'Q') && param[1] == '=') {
         refused = param.substr(2).find_first_not_of("0.") == npos;
       }

@@ -79,6 +79,11 @@ std::string_view trim_ows(std::string_view s) {
   return s;
 }
 
+std::string_view trim_header_line(std::string_view s) {
+  while (!s.empty() && (s.back() == '\r' || s.back() == '\n')) s.remove_suffix(1);
+  return trim_ows(s);
+}
+
 bool iequals(std::string_view a, std::string_view b) {
   if (a.size() != b.size()) return false;
   for (std::size_t i = 0; i < a.size(); ++i) {

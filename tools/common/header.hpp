@@ -22,6 +22,10 @@ bool is_token(std::string_view name);
 // s without RFC 9110 optional whitespace (SP and HTAB) at either end.
 std::string_view trim_ows(std::string_view s);
 
+// A header line (or value) as libcurl hands it: without optional whitespace at either end and
+// without the CR LF that ends it.
+std::string_view trim_header_line(std::string_view s);
+
 // ASCII case-insensitive equality, as HTTP compares field names, schemes and media types.
 bool iequals(std::string_view a, std::string_view b);
 

@@ -28,25 +28,12 @@ std::string lowercase(std::string_view s) {
   return out;
 }
 
-bool iequals(std::string_view a, std::string_view b) {
-  return lowercase(a) == lowercase(b);
-}
-
-std::string_view trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-  while (!s.empty() &&
-         (s.back() == ' ' || s.back() == '\t' || s.back() == '\r' || s.back() == '\n')) {
-    s.remove_suffix(1);
-  }
-  return s;
-}
-
 // The comma-separated elements of a header value, trimmed and lowercased.
 std::vector<std::string> tokens(std::string_view value) {
   std::vector<std::string> out;
   while (!value.empty()) {
     auto comma = value.find(',');
-    auto item = trim(value.substr(0, comma));
+    auto item = tools::trim_header_line(value.substr(0, comma));
     if (!item.empty()) out.push_back(lowercase(item));
     if (comma == std::string_view::npos) break;
     value.remove_prefix(comma + 1);
@@ -199,7 +186,8 @@ check_result check_content_type(observations const& obs) {
   std::string params = lowercase(*type);
   auto at = params.find("charset=");
   if (at != std::string::npos) {
-    std::string charset(trim(params.substr(at + 8, params.find(';', at) - at - 8)));
+    std::string charset(
+        tools::trim_header_line(params.substr(at + 8, params.find(';', at) - at - 8)));
     if (!charset.empty() && charset.front() == '"') charset = charset.substr(1, charset.size() - 2);
     if (charset != "utf-8") {
       return {"content-type", check_verdict::warn,
@@ -236,7 +224,7 @@ check_result check_content_encoding(observations const& obs) {
   auto const& r = obs.stream;
   if (!r.responded) return not_applicable("content-encoding", "no response");
   auto const* ce = r.header("Content-Encoding");
-  if (ce == nullptr || iequals(trim(*ce), "identity")) {
+  if (ce == nullptr || tools::iequals(tools::trim_header_line(*ce), "identity")) {
     return {"content-encoding", check_verdict::pass, "none", {}};
   }
   auto h = hints_of(r);
@@ -594,7 +582,7 @@ void check_cors(observations const& obs, std::vector<check_result>& out) {
 
 std::string const* response_observation::header(std::string_view name) const {
   for (auto const& [n, v] : headers) {
-    if (iequals(n, name)) return &v;
+    if (tools::iequals(n, name)) return &v;
   }
   return nullptr;
 }
@@ -810,7 +798,7 @@ class recorder final : public sse::handler {
                            : std::strtol(std::string(line.substr(sp + 1, 3)).c_str(), nullptr, 10);
       return size * n;
     }
-    auto const h = trim(line);
+    auto const h = tools::trim_header_line(line);
     if (h.empty()) {
       // The end of a head; a redirect's or an interim one is followed by another.
       r->obs_.responded = true;
@@ -819,8 +807,8 @@ class recorder final : public sse::handler {
     }
     auto const colon = h.find(':');
     if (colon != std::string_view::npos) {
-      r->obs_.headers.emplace_back(std::string(trim(h.substr(0, colon))),
-                                   std::string(trim(h.substr(colon + 1))));
+      r->obs_.headers.emplace_back(std::string(tools::trim_header_line(h.substr(0, colon))),
+                                   std::string(tools::trim_header_line(h.substr(colon + 1))));
     }
     return size * n;
   }
@@ -884,8 +872,8 @@ std::vector<std::string> unsafe_headers(options const& o) {
     }
     if (lname == "content-type") {
       auto colon = h.find(':');
-      std::string value = lowercase(trim(std::string_view(h).substr(colon + 1)));
-      value = std::string(trim(value.substr(0, value.find(';'))));
+      std::string value = lowercase(tools::trim_header_line(std::string_view(h).substr(colon + 1)));
+      value = std::string(tools::trim_header_line(value.substr(0, value.find(';'))));
       if (value == "application/x-www-form-urlencoded" || value == "multipart/form-data" ||
           value == "text/plain") {
         continue;

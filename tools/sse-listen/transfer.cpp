@@ -12,31 +12,16 @@ namespace {
 
 constexpr std::size_t error_body_limit = 4096;  // bytes of an error response shown on stderr
 
-std::string_view trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-  while (!s.empty() &&
-         (s.back() == ' ' || s.back() == '\t' || s.back() == '\r' || s.back() == '\n')) {
-    s.remove_suffix(1);
-  }
-  return s;
-}
-
-bool iequals(std::string_view a, std::string_view b) {
-  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
-           return std::tolower(static_cast<unsigned char>(x)) ==
-                  std::tolower(static_cast<unsigned char>(y));
-         });
-}
-
 }  // namespace
 
 bool is_event_stream_type(std::string_view content_type) {
-  return iequals(trim(content_type.substr(0, content_type.find(';'))), "text/event-stream");
+  return tools::iequals(tools::trim_header_line(content_type.substr(0, content_type.find(';'))),
+                        "text/event-stream");
 }
 
 std::optional<milliseconds> parse_retry_after(std::string_view value,
                                               std::chrono::system_clock::time_point now) {
-  value = trim(value);
+  value = tools::trim_header_line(value);
   if (value.empty()) return std::nullopt;
   // Within what a steady_clock time point holds, whatever the server says.
   constexpr std::int64_t most_seconds = 1'000'000'000;
@@ -108,8 +93,9 @@ void configure_easy(CURL* e, options const& o, std::optional<std::string> const&
 
 curl_slist* request_headers(options const& o, std::string_view last_event_id) {
   auto user_has = [&o](std::string_view name) {
-    return std::any_of(o.headers.begin(), o.headers.end(),
-                       [&](std::string const& h) { return iequals(tools::header_name(h), name); });
+    return std::any_of(o.headers.begin(), o.headers.end(), [&](std::string const& h) {
+      return tools::iequals(tools::header_name(h), name);
+    });
   };
   curl_slist* list = nullptr;
   auto add = [&list](std::string const& h) {
@@ -182,7 +168,7 @@ std::size_t transfer::on_header(char* data, std::size_t size, std::size_t n, voi
 // Each line of each response head (a redirect's, the final one's). False aborts the transfer.
 bool transfer::header_line(std::string_view line) {
   if (line.substr(0, 5) == "HTTP/") {
-    status_line_.assign(trim(line));
+    status_line_.assign(tools::trim_header_line(line));
     if (o_.verbose > 0) tools::info(status_line_);
     head_ = {};
     head_.status_line = status_line_;
@@ -192,7 +178,7 @@ bool transfer::header_line(std::string_view line) {
     retry_after_.reset();
     return true;
   }
-  auto const h = trim(line);
+  auto const h = tools::trim_header_line(line);
   if (h.empty()) {  // the end of a head
     if (!o_.include || head_.status_line.empty()) return true;
     consume_state s = consumer_.print_head(source_, head_);
@@ -203,13 +189,15 @@ bool transfer::header_line(std::string_view line) {
   }
   auto const name = tools::header_name(h);
   auto const colon = h.find(':');
-  std::string_view const value =
-      colon == std::string_view::npos ? std::string_view() : trim(h.substr(colon + 1));
-  if (o_.verbose > 0 && (iequals(name, "Location") || iequals(name, "Content-Type") ||
-                         iequals(name, "Content-Encoding") || iequals(name, "Retry-After"))) {
+  std::string_view const value = colon == std::string_view::npos
+                                     ? std::string_view()
+                                     : tools::trim_header_line(h.substr(colon + 1));
+  if (o_.verbose > 0 &&
+      (tools::iequals(name, "Location") || tools::iequals(name, "Content-Type") ||
+       tools::iequals(name, "Content-Encoding") || tools::iequals(name, "Retry-After"))) {
     tools::info("  " + std::string(h));
   }
-  if (iequals(name, "Retry-After")) {
+  if (tools::iequals(name, "Retry-After")) {
     retry_after_ = parse_retry_after(value, std::chrono::system_clock::now());
   }
   if (o_.include && colon != std::string_view::npos) head_.headers.emplace_back(name, value);

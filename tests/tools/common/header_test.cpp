@@ -68,6 +68,13 @@ TEST(trim_ows, only_spaces_and_tabs_at_either_end) {
   EXPECT_EQ(trim_ows(""), "");
 }
 
+TEST(trim_header_line, drops_the_line_end_and_optional_whitespace) {
+  EXPECT_EQ(trim_header_line("Content-Type: text/event-stream \r\n"),
+            "Content-Type: text/event-stream");
+  EXPECT_EQ(trim_header_line("\t value\n"), "value");
+  EXPECT_EQ(trim_header_line("\r\n"), "");
+}
+
 TEST(iequals, ascii_case_only) {
   EXPECT_TRUE(iequals("Text/Event-Stream", "text/event-stream"));
   EXPECT_TRUE(iequals("", ""));

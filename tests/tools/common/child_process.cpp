@@ -9,7 +9,9 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
+#include <fstream>
 #include <stdexcept>
+#include <thread>
 
 extern char** environ;
 
@@ -187,6 +189,20 @@ run_result child_process::finish(clock::time_point until) {
   r.out = out_;
   r.err = err_;
   return r;
+}
+
+bool process_gone(pid_t pid, clock::time_point until) {
+  for (;;) {
+    std::ifstream stat("/proc/" + std::to_string(pid) + "/stat");
+    std::string line;
+    if (!std::getline(stat, line)) return true;
+    // The state follows the command name in parentheses, which may itself hold ") ".
+    std::size_t const close = line.rfind(')');
+    if (close != std::string::npos && line.size() > close + 2 && line[close + 2] == 'Z')
+      return true;
+    if (clock::now() > until) return false;
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
 }
 
 run_result run_program(std::string const& program, std::vector<std::string> const& args,

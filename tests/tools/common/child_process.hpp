@@ -78,6 +78,11 @@ class child_process {
   int status_ = 0;  // the raw wait status, once reaped_
 };
 
+// True once pid no longer runs (gone, or a zombie waiting for whoever adopted it), waiting for that
+// up to the deadline: a signal is delivered asynchronously. For grandchildren a test only knows by
+// pid (the command an --exec shell started).
+bool process_gone(pid_t pid, clock::time_point until);
+
 // Runs program to its end with the given stdin bytes (then end of file).
 run_result run_program(std::string const& program, std::vector<std::string> const& args,
                        std::string_view input = {},

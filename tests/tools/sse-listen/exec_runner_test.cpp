@@ -14,6 +14,8 @@
 #include <string>
 #include <thread>
 
+#include "common/child_process.hpp"
+
 namespace sse::listen {
 namespace {
 
@@ -32,22 +34,6 @@ std::string read(std::string const& path) {
   std::ostringstream s;
   s << in.rdbuf();
   return s.str();
-}
-
-// True once pid no longer runs (gone, or a zombie waiting for whoever adopted it); a SIGKILL is
-// delivered asynchronously, so this waits for it, up to a deadline.
-bool is_gone(pid_t pid) {
-  auto const give_up = std::chrono::steady_clock::now() + 10s;
-  for (;;) {
-    std::ifstream stat("/proc/" + std::to_string(pid) + "/stat");
-    std::string line;
-    if (!std::getline(stat, line)) return true;
-    auto close = line.rfind(')');
-    if (close != std::string::npos && line.size() > close + 2 && line[close + 2] == 'Z')
-      return true;
-    if (std::chrono::steady_clock::now() > give_up) return false;
-    std::this_thread::sleep_for(10ms);
-  }
 }
 
 exec_result run(std::string const& command, exec_event const& ev, double timeout = 0,
@@ -124,7 +110,9 @@ TEST(exec_runner, exec_timeout_ends_the_whole_process_group) {
   EXPECT_EQ(r.message, "timed out after 0.3 s (--exec-timeout): its process group was ended");
   std::string const child = read(pids);
   ASSERT_FALSE(child.empty());
-  EXPECT_TRUE(is_gone(static_cast<pid_t>(std::stol(child)))) << child;
+  EXPECT_TRUE(tools::test::process_gone(static_cast<pid_t>(std::stol(child)),
+                                        tools::test::clock::now() + 10s))
+      << child;
   std::remove(pids.c_str());
 }
 
@@ -134,7 +122,9 @@ TEST(exec_runner, children_that_ignore_sigterm_get_sigkill_after_the_grace) {
   EXPECT_EQ(r.what, exec_result::kind::failed);
   std::string const child = read(pids);
   ASSERT_FALSE(child.empty());
-  EXPECT_TRUE(is_gone(static_cast<pid_t>(std::stol(child)))) << child;
+  EXPECT_TRUE(tools::test::process_gone(static_cast<pid_t>(std::stol(child)),
+                                        tools::test::clock::now() + 10s))
+      << child;
   std::remove(pids.c_str());
 }
 
@@ -146,7 +136,9 @@ TEST(exec_runner, the_run_deadline_stops_the_command_and_says_so) {
   EXPECT_EQ(r.reason, wake::timed_out);
   std::string const child = read(pids);
   ASSERT_FALSE(child.empty());
-  EXPECT_TRUE(is_gone(static_cast<pid_t>(std::stol(child)))) << child;
+  EXPECT_TRUE(tools::test::process_gone(static_cast<pid_t>(std::stol(child)),
+                                        tools::test::clock::now() + 10s))
+      << child;
   std::remove(pids.c_str());
 }
 

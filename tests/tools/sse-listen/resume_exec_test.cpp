@@ -277,20 +277,6 @@ TEST(listen_exec, exec_errors_ignore_goes_on_with_a_warning_per_failure) {
   EXPECT_EQ(read_file(state), state_line(server.url(), "3"));
 }
 
-bool process_gone(pid_t pid) {
-  auto const give_up = std::chrono::steady_clock::now() + 10s;
-  for (;;) {
-    std::ifstream stat("/proc/" + std::to_string(pid) + "/stat");
-    std::string line;
-    if (!std::getline(stat, line)) return true;
-    auto close = line.rfind(')');
-    if (close != std::string::npos && line.size() > close + 2 && line[close + 2] == 'Z')
-      return true;
-    if (std::chrono::steady_clock::now() > give_up) return false;
-    std::this_thread::sleep_for(10ms);
-  }
-}
-
 TEST(listen_exec, exec_timeout_ends_a_forking_commands_whole_process_group) {
   temp_dir dir;
   std::string const pid_file = dir.file("pid");
@@ -306,7 +292,8 @@ TEST(listen_exec, exec_timeout_ends_a_forking_commands_whole_process_group) {
       << r.err;
   std::string const child = read_file(pid_file);
   ASSERT_FALSE(child.empty());
-  EXPECT_TRUE(process_gone(static_cast<pid_t>(std::stol(child))))
+  EXPECT_TRUE(tools::test::process_gone(static_cast<pid_t>(std::stol(child)),
+                                        tools::test::clock::now() + 10s))
       << "the sh's child " << child << " survived";
 }
 
@@ -323,7 +310,8 @@ TEST(listen_exec, sigint_while_a_command_runs_ends_its_group_and_the_run) {
   EXPECT_EQ(r.signal, SIGINT) << r.err;
   std::string const child = read_file(pid_file);
   ASSERT_FALSE(child.empty());
-  EXPECT_TRUE(process_gone(static_cast<pid_t>(std::stol(child))));
+  EXPECT_TRUE(tools::test::process_gone(static_cast<pid_t>(std::stol(child)),
+                                        tools::test::clock::now() + 10s));
 }
 
 // A slow command and a fast stream: the transfer is paused while each command runs, so the events

@@ -20,6 +20,7 @@
 
 #include "hub/event_hub.hpp"
 #include "hub/history.hpp"
+#include "loopback_exchange.hpp"
 #include "net/detect_session.hpp"
 #include "net/stream_context.hpp"
 
@@ -28,9 +29,8 @@ namespace {
 namespace asio = boost::asio;
 using asio::ip::tcp;
 
-[[noreturn]] void fail(char const* what, std::string const& detail) {
-  std::fprintf(stderr, "h2_fuzz: %s (%zu bytes received)\n", what, detail.size());
-  std::abort();
+[[noreturn]] void fail(char const* what, std::string const& received) {
+  sse::fuzz::fail("h2_fuzz", what, received);
 }
 
 // The client's connection preface and an empty SETTINGS frame.
@@ -64,51 +64,9 @@ extern "C" int LLVMFuzzerTestOneInput(std::uint8_t const* data, std::size_t size
     hub.end("fuzz");
   }
 
-  std::string received;
-  bool done = false;
-  {
-    // Declared after everything the server's objects refer to, so it (and every connection and
-    // stream its handlers own) goes first.
-    asio::io_context ioc;
-    loop = &ioc;
-    tcp::acceptor acceptor(ioc, tcp::endpoint(asio::ip::address_v4::loopback(), 0));
-    tcp::socket client(ioc);
-    acceptor.async_accept([&](boost::system::error_code ec, tcp::socket server) {
-      if (ec) fail("accept failed", ec.message());
-      acceptor.close();
-      sse::serve::start_connection(std::move(server), ctx);
-    });
-    std::function<void()> read_more;
-    client.async_connect(acceptor.local_endpoint(), [&](boost::system::error_code ec) {
-      if (ec) fail("connect failed", ec.message());
-      asio::async_write(client, asio::buffer(request),
-                        [&](boost::system::error_code wec, std::size_t) {
-                          // The server may close first (a GOAWAY): a refused rest is no fault.
-                          client.shutdown(tcp::socket::shutdown_send, wec);
-                          read_more();
-                        });
-    });
-    std::string chunk(4096, '\0');
-    read_more = [&] {
-      client.async_read_some(asio::buffer(chunk),
-                             [&](boost::system::error_code rec, std::size_t n) {
-                               received.append(chunk, 0, n);
-                               if (rec) {
-                                 done = true;
-                                 client.set_option(asio::socket_base::linger(true, 0), rec);
-                                 client.close(rec);
-                                 return;
-                               }
-                               read_more();
-                             });
-    };
-    ioc.run_for(std::chrono::seconds(5));
-    if (!done) fail("the server did not close within 5 s of the client's end", received);
-    ioc.restart();
-    ioc.run_for(std::chrono::seconds(5));
-    if (!ioc.stopped()) fail("the server left work pending after the client closed", received);
-    loop = nullptr;
-  }
+  std::string const received = sse::fuzz::loopback_exchange(
+      "h2_fuzz", request, loop,
+      [&ctx](tcp::socket server) { sse::serve::start_connection(std::move(server), ctx); });
   // Every stream that was opened has ended and left the hub.
   if (hub.clients() != 0) fail("a stream is still attached to the hub", received);
   if (ctx.open_streams != 0) fail("a stream was never counted closed", received);

@@ -23,6 +23,7 @@
 
 #include "hub/event_hub.hpp"
 #include "hub/history.hpp"
+#include "loopback_exchange.hpp"
 #include "net/http_session.hpp"
 #include "net/stream_context.hpp"
 
@@ -31,9 +32,8 @@ namespace {
 namespace asio = boost::asio;
 using asio::ip::tcp;
 
-[[noreturn]] void fail(char const* what, std::string const& detail) {
-  std::fprintf(stderr, "request_fuzz: %s\n%s\n", what, detail.c_str());
-  std::abort();
+[[noreturn]] void fail(char const* what, std::string const& received) {
+  sse::fuzz::fail("request_fuzz", what, received);
 }
 
 // The statuses sse-serve(1) documents.
@@ -107,62 +107,20 @@ extern "C" int LLVMFuzzerTestOneInput(std::uint8_t const* data, std::size_t size
   sse::serve::stream_context ctx(hub, config, "<!doctype html><title>page</title>", policy);
   ctx.state = state;
 
-  std::string received;
-  bool done = false;
-  {
-    // Declared after everything the server's objects refer to, so it (and every session and
-    // stream its handlers own) goes first.
-    asio::io_context ioc;
-    loop = &ioc;
-    tcp::acceptor acceptor(ioc, tcp::endpoint(asio::ip::address_v4::loopback(), 0));
-    tcp::socket client(ioc);
-    // All asynchronous: libFuzzer's timeout alarm interrupts blocking calls (EINTR), which the
-    // reactor retries and a synchronous connect does not.
-    acceptor.async_accept([&](boost::system::error_code ec, tcp::socket server) {
-      if (ec) fail("accept failed", ec.message());
-      acceptor.close();
-      std::make_shared<sse::serve::http_session>(std::move(server), ctx)->start();
-    });
-    std::function<void()> read_more;
-    client.async_connect(acceptor.local_endpoint(), [&](boost::system::error_code ec) {
-      if (ec) fail("connect failed", ec.message());
-      asio::async_write(client, asio::buffer(request),
-                        [&](boost::system::error_code wec, std::size_t) {
-                          // The server may close early (a 431 after 16 KiB): a refused rest is no
-                          // fault.
-                          client.shutdown(tcp::socket::shutdown_send, wec);
-                          read_more();
-                        });
-    });
-
-    std::string chunk(4096, '\0');
-    bool ended = hub.ended();
-    read_more = [&] {
-      client.async_read_some(
-          asio::buffer(chunk), [&](boost::system::error_code rec, std::size_t n) {
-            received.append(chunk, 0, n);
-            if (rec) {
-              done = true;
-              client.set_option(asio::socket_base::linger(true, 0), rec);
-              client.close(rec);
-              return;
-            }
-            // A stream stays open for events: end it, as the server does at shutdown, so it closes.
-            if (!ended && received.find("text/event-stream") != std::string::npos &&
-                received.find("\r\n\r\n") != std::string::npos) {
-              ended = true;
-              hub.end("fuzz");
-            }
-            read_more();
-          });
-    };
-    ioc.run_for(std::chrono::seconds(5));
-    if (!done) fail("the server neither answered nor closed within 5 s", received);
-    ioc.restart();
-    ioc.run_for(std::chrono::seconds(5));
-    if (!ioc.stopped()) fail("the server left work pending after the client closed", received);
-    loop = nullptr;
-  }
+  bool ended = hub.ended();
+  std::string const received = sse::fuzz::loopback_exchange(
+      "request_fuzz", request, loop,
+      [&ctx](tcp::socket server) {
+        std::make_shared<sse::serve::http_session>(std::move(server), ctx)->start();
+      },
+      [&](std::string const& so_far) {
+        // A stream stays open for events: end it, as the server does at shutdown, so it closes.
+        if (!ended && so_far.find("text/event-stream") != std::string::npos &&
+            so_far.find("\r\n\r\n") != std::string::npos) {
+          ended = true;
+          hub.end("fuzz");
+        }
+      });
   // REQUEST_FUZZ_SHOW=1 prints what the server sent, to see what an input reaches.
   if (std::getenv("REQUEST_FUZZ_SHOW") != nullptr)
     std::fwrite(received.data(), 1, received.size(), stderr);

@@ -26,33 +26,10 @@ using boost::system::error_code;
 
 namespace {
 
-std::string_view sv(beast::string_view s) {
-  return std::string_view(s.data(), s.size());
-}
-
 template <typename Stream>
 constexpr bool is_tls = !std::is_same_v<Stream, beast::tcp_stream>;
 
 }  // namespace
-
-request_view view_of(http::request<http::string_body> const& head) {
-  request_view v;
-  v.method = method_of(sv(head.method_string()));
-  v.target = sv(head.target());
-  auto value = [&head](http::field f) {
-    auto it = head.find(f);
-    return it == head.end() ? std::string_view() : sv(it->value());
-  };
-  v.authorization = value(http::field::authorization);
-  v.cookie = value(http::field::cookie);
-  v.accept = value(http::field::accept);
-  if (auto it = head.find(http::field::content_type); it != head.end())
-    v.content_type = sv(it->value());
-  if (auto it = head.find("Last-Event-ID"); it != head.end()) v.last_event_id = sv(it->value());
-  v.http10 = head.version() < 11;
-  v.keep_alive = head.keep_alive();
-  return v;
-}
 
 namespace {
 
@@ -140,19 +117,22 @@ void basic_http_session<Stream>::pump() {
 
 template <typename Stream>
 void basic_http_session<Stream>::begin_request() {
-  parser_.emplace();
+  parser_.emplace(head_);
   parser_->header_limit(max_request_head);
   // Until the head is read, room for the largest body any request may have: the limit that
   // applies (router::body_limit) is set in on_header, once it is known what the request is.
   parser_->body_limit(std::max<std::uint64_t>(max_request_body, router_.body_limit_ceiling()));
   parser_->eager(false);  // stop after the head, so on_header runs before the body is taken
   head_done_ = false;
-  arm_deadline();
+  // Requests taken from one read share its deadline: one clock read per read, not per request.
+  if (!armed_this_pass_) arm_deadline();
+  armed_this_pass_ = true;
 }
 
 template <typename Stream>
 void basic_http_session<Stream>::process_buffered() {
   in_process_ = true;
+  armed_this_pass_ = false;
   while (!waiting_ && !closing_ && !stream_answer_ && !done_) {
     if (!parser_) begin_request();
     if (buffer_.size() == 0) break;  // need more bytes
@@ -179,16 +159,14 @@ void basic_http_session<Stream>::process_buffered() {
 
 template <typename Stream>
 bool basic_http_session<Stream>::on_header() {
-  auto const& req = parser_->get();
-  request_view head = view_of(req);
+  request_view head = head_.view();
   if (auto length = parser_->content_length()) head.content_length = *length;
   if (router_.is_publish(head)) {
     if (std::optional<answer> refused = router_.admit_publish(head, peer_)) {
       answer_with(*refused, head, head.http10);
       return false;
     }
-    if (auto expect = req.find(http::field::expect);
-        expect != req.end() && beast::iequals(expect->value(), "100-continue")) {
+    if (head_.expect_continue) {
       // curl waits a second for this before sending a body over 1 KiB. It leaves before the
       // connection reads the body (pump writes what is answered before reading).
       out_.append("HTTP/1.1 100 Continue\r\n\r\n");
@@ -203,9 +181,7 @@ bool basic_http_session<Stream>::on_header() {
 
 template <typename Stream>
 void basic_http_session<Stream>::handle_request() {
-  auto const& req = parser_->get();
-  request_view view = view_of(req);
-  view.body = req.body();
+  request_view view = head_.view();
   answer a = router_.route(view, peer_);
   answer_with(a, view, view.http10);
   // A stream keeps the request (its view) until it starts.
@@ -220,7 +196,7 @@ void basic_http_session<Stream>::fail(error_code ec) {
   }
   if (ec == http::error::body_limit) {
     request_view head;
-    if (parser_) head = view_of(parser_->get());
+    if (parser_) head = head_.view();
     answer_with(router_.body_too_large(head), head, false);
     return;
   }
@@ -366,9 +342,7 @@ void basic_http_session<Stream>::start_stream() {
   deadline_timer_.cancel();
   answer const a = std::move(*stream_answer_);
   stream_answer_.reset();
-  auto const& req = parser_->get();
-  request_view view = view_of(req);
-  view.body = req.body();
+  request_view view = head_.view();
   if constexpr (!is_tls<Stream>) {
     auto plain = std::make_shared<http1_stream>(beast::get_lowest_layer(stream_).release_socket(),
                                                 ctx_, !http10_, peer_);

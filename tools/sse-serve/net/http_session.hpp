@@ -1,6 +1,6 @@
 // One HTTP/1.x connection until it becomes an event stream (or closes): reads requests with Beast's
-// parser (head size and body limits), asks the router (net/router.hpp) what each gets, and writes
-// that. What a stream sends is not here but in http1_stream. One implementation over plain TCP and
+// parser (head size and body limits) into the fields the router reads (net/request_reader), asks
+// the router (net/router.hpp) what each gets, and writes that. What a stream sends is not here but in http1_stream. One implementation over plain TCP and
 // over TLS, both instantiated in http_session.cpp.
 //
 // Requests are taken from the read buffer one after another without a trip through the
@@ -14,9 +14,6 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
-#include <boost/beast/http/message.hpp>
-#include <boost/beast/http/parser.hpp>
-#include <boost/beast/http/string_body.hpp>
 #include <chrono>
 #include <memory>
 #include <optional>
@@ -24,6 +21,7 @@
 #include <string_view>
 #include <utility>
 
+#include "net/request_reader.hpp"
 #include "net/router.hpp"
 #include "net/stream_context.hpp"
 
@@ -48,7 +46,6 @@ class basic_http_session final : public std::enable_shared_from_this<basic_http_
   void start();
 
  private:
-  using request = boost::beast::http::request<boost::beast::http::string_body>;
   using clock = std::chrono::steady_clock;
 
   void init_peer();
@@ -77,7 +74,8 @@ class basic_http_session final : public std::enable_shared_from_this<basic_http_
 
   Stream stream_;
   boost::beast::flat_buffer buffer_;
-  std::optional<boost::beast::http::request_parser<boost::beast::http::string_body>> parser_;
+  request_head head_;  // of the request being read or answered; reused
+  std::optional<request_reader> parser_;
   bool head_done_ = false;        // the current request's head has been through on_header
   std::size_t read_size_ = 4096;  // bytes asked of the next read; grows while reads fill it
   static constexpr std::size_t max_read_size = std::size_t{1} << 20;
@@ -89,6 +87,7 @@ class basic_http_session final : public std::enable_shared_from_this<basic_http_
   bool closing_ = false;  // an answer ends the connection: nothing more is read or answered
   bool done_ = false;     // closed, lingering or handed over
   bool in_process_ = false;
+  bool armed_this_pass_ = false;  // a request of this process_buffered pass armed the deadline
   std::optional<answer> stream_answer_;  // the connection becomes this stream once out_ is sent
   bool http10_ = false;                  // of the request being answered
   stream_context& ctx_;
@@ -103,9 +102,6 @@ class basic_http_session final : public std::enable_shared_from_this<basic_http_
 };
 
 using http_session = basic_http_session<boost::beast::tcp_stream>;
-
-// The fields of a request head the router reads, as views into it.
-request_view view_of(boost::beast::http::request<boost::beast::http::string_body> const& head);
 
 // A complete HTTP/1.1 response for an answer of kind response (or HEAD), as bytes.
 std::string http1_response(answer const& a);

@@ -258,6 +258,66 @@ TEST(HttpSession, ExpectContinueComesBeforeTheAnswer) {
   EXPECT_EQ(got[1], "201 {\"ids\":[\"2\"]}\n");
 }
 
+TEST(HttpSession, TheFieldsTheRouterReadsAreFoundInAnyCaseAndAChunkedBodyIsJoined) {
+  setup t(publish_token("secret"));
+  // Field names in any case; the body in two chunks is one event's data.
+  std::string r = t.exchange(
+      "POST /events HTTP/1.1\r\nhost: x\r\nAUTHORIZATION: Bearer secret\r\n"
+      "content-TYPE: text/plain\r\nTransfer-Encoding: chunked\r\nconnection: close\r\n\r\n"
+      "3\r\none\r\n3\r\ntwo\r\n0\r\n\r\n");
+  std::vector<std::string> got = responses(r);
+  ASSERT_EQ(got.size(), 1u) << r;
+  EXPECT_EQ(got[0], "201 {\"ids\":[\"1\"]}\n");
+  std::vector<held_event> held = t.history.last(1);
+  ASSERT_EQ(held.size(), 1u);
+  EXPECT_EQ(held[0].data->payload(), "id: 1\ndata: onetwo\n\n");
+  // The first Authorization counts; several Cookie fields are one cookie string, as over HTTP/2.
+  got = responses(t.exchange(
+      "POST /events HTTP/1.1\r\nHost: x\r\nCookie: a=b\r\ncookie: sse_token=secret\r\n"
+      "Content-Length: 5\r\n\r\nthree" +
+      post("/events", "four", "Authorization: Bearer wrong\r\nConnection: close\r\n")));
+  ASSERT_EQ(got.size(), 2u);
+  EXPECT_EQ(got[0], "201 {\"ids\":[\"2\"]}\n");
+  EXPECT_EQ(got[1], "201 {\"ids\":[\"3\"]}\n");
+}
+
+TEST(RequestReader, KeepsTheFieldsTheRouterReads) {
+  request_head head;
+  request_reader reader(head);
+  std::string const text =
+      "GET /events/a?x=1 HTTP/1.0\r\nHost: x\r\nlast-event-id: 41\r\nAccept: text/event-stream\r\n"
+      "Accept: text/html\r\nX-Other: y\r\nExpect: 100-CONTINUE\r\nCookie: a=1\r\n"
+      "Cookie: b=2\r\nConnection: keep-alive\r\n\r\n";
+  boost::beast::error_code ec;
+  EXPECT_EQ(reader.put(boost::asio::buffer(text), ec), text.size());
+  ASSERT_FALSE(ec) << ec.message();
+  ASSERT_TRUE(reader.is_done());
+  request_view v = head.view();
+  EXPECT_EQ(v.method, http_method::get);
+  EXPECT_EQ(v.target, "/events/a?x=1");
+  EXPECT_TRUE(v.http10);
+  EXPECT_TRUE(v.keep_alive);
+  EXPECT_EQ(v.last_event_id.value_or("none"), "41");
+  EXPECT_EQ(v.accept, "text/event-stream");
+  EXPECT_EQ(v.cookie, "a=1; b=2");
+  EXPECT_FALSE(v.content_type.has_value());
+  EXPECT_TRUE(head.expect_continue);
+  // The next request on the connection starts from nothing.
+  request_reader next(head);
+  std::string const second = "POST /events HTTP/1.1\r\nContent-Length: 2\r\n\r\nhi";
+  EXPECT_EQ(next.put(boost::asio::buffer(second), ec), second.size() - 2);
+  ASSERT_FALSE(ec) << ec.message();
+  EXPECT_EQ(next.put(boost::asio::buffer(second.substr(second.size() - 2)), ec), 2u);
+  ASSERT_TRUE(next.is_done());
+  v = head.view();
+  EXPECT_EQ(v.method, http_method::post);
+  EXPECT_FALSE(v.last_event_id.has_value());
+  EXPECT_TRUE(v.cookie.empty());
+  EXPECT_FALSE(head.expect_continue);
+  EXPECT_EQ(v.body, "hi");
+  EXPECT_FALSE(v.http10);
+}
+
 TEST(HttpSession, PublishBodiesUpToMaxPublish) {
   setup t(publish_token("secret"));
   // Larger than any other request's body may be (16 KiB), within --max-publish.

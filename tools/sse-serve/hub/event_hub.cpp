@@ -109,6 +109,10 @@ topic_id event_hub::intern(std::string_view name) {
     topics_.emplace_back();
   }
   topics_[t].name.assign(name);
+  sse::event hint;
+  hint.type = topic_event_type;
+  hint.data = name;
+  topics_[t].hint = encoded(hint);
   topic_ids_.emplace(std::string(name), t);
   return t;
 }
@@ -198,10 +202,7 @@ sse::encode_error event_hub::encode_event(source_event const& ev, std::string co
   held.data = make_frame(scratch_);
   if (!ev.topic.empty()) {
     held.topic = intern(ev.topic);
-    sse::event hint;
-    hint.type = topic_event_type;
-    hint.data = ev.topic;
-    held.hint = encoded(hint);
+    held.hint = topics_[held.topic].hint;
   }
   return sse::encode_error::none;
 }

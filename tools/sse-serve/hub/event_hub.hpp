@@ -220,6 +220,7 @@ class event_hub final : public event_sink {
   };
   struct topic_state {
     std::string name;
+    frame hint;                        // the topic's hint event, encoded once for all its events
     std::size_t followers = 0;         // attached subscribers that follow it
     bool published = false;            // events of it may be in the log or the history: never freed
     bool dirty = false;                // events appended since the last flush

@@ -10,6 +10,7 @@
 #include <string_view>
 #include <vector>
 
+#include "auth/digest.hpp"
 #include "auth/jwt.hpp"
 #include "auth/token_set.hpp"
 
@@ -64,6 +65,9 @@ class access_policy {
   // (403): the roles are kept apart.
   access_decision check_publish(std::optional<std::string_view> token, std::string_view topic,
                                 std::int64_t now) const;
+  // The same, with the token's digest taken from (and left in) memo.
+  access_decision check_publish(std::optional<std::string_view> token, std::string_view topic,
+                                std::int64_t now, digest_memo& memo) const;
 
   // SIGHUP: reads every file again. A file that fails keeps its previous content in force, and
   // report.errors says which and why; streams already open are not affected either way.

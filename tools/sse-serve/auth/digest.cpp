@@ -55,4 +55,13 @@ bool same_digest(digest const& a, digest const& b) {
   return CRYPTO_memcmp(a.data(), b.data(), a.size()) == 0;
 }
 
+digest const& digest_memo::of(std::string_view token) {
+  if (!set_ || token != token_) {
+    digest_ = sha256(token);
+    token_.assign(token);
+    set_ = true;
+  }
+  return digest_;
+}
+
 }  // namespace sse::serve

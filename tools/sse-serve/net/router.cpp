@@ -129,7 +129,8 @@ std::optional<answer> router::admit_publish(request_view const& head, std::strin
       return make_response(400, text_plain, "bad topic: " + problem + "\n", false, false);
     }
   }
-  access_decision d = ctx_.access.check_publish(token_of(head, route->query), topic, unix_now());
+  access_decision d = ctx_.access.check_publish(token_of(head, route->query), topic, unix_now(),
+                                                token_digest_);
   if (!d.allowed()) return refuse(d, false, true, peer);
   if (head.content_type && !publishable_type(*head.content_type)) {
     ++ctx_.counters.publish_requests[415];
@@ -190,7 +191,8 @@ void router::publish(request_view const& req, std::string_view peer, answer_hand
   std::int64_t const now = unix_now();
   for (source_event const& ev : parsed.events) {
     if (ev.topic == defaults.topic) continue;  // checked with the request head
-    if (access_decision d = ctx_.access.check_publish(token, ev.topic, now); !d.allowed())
+    if (access_decision d = ctx_.access.check_publish(token, ev.topic, now, token_digest_);
+        !d.allowed())
       return answer_later(refuse(d, keep_alive, true, peer));
   }
   // The hub answers at once; the shared store (--redis) once it has the events.

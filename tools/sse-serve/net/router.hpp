@@ -15,6 +15,7 @@
 #include <utility>
 #include <vector>
 
+#include "auth/digest.hpp"
 #include "net/stream_context.hpp"
 
 namespace sse::serve {
@@ -128,6 +129,7 @@ class router {
   answer turn_away(request_view const& req, char const* why, std::string_view peer);
 
   stream_context& ctx_;
+  digest_memo token_digest_;  // of the token this connection last presented to publish
 };
 
 answer make_response(unsigned status, std::string_view content_type, std::string body,

@@ -1,7 +1,8 @@
 // One HTTP/1.x connection until it becomes an event stream (or closes): reads requests with Beast's
 // parser (head size and body limits) into the fields the router reads (net/request_reader), asks
-// the router (net/router.hpp) what each gets, and writes that. What a stream sends is not here but in http1_stream. One implementation over plain TCP and
-// over TLS, both instantiated in http_session.cpp.
+// the router (net/router.hpp) what each gets, and writes that. What a stream sends is not here but
+// in http1_stream. One implementation over plain TCP and over TLS, both instantiated in
+// http_session.cpp.
 //
 // Requests are taken from the read buffer one after another without a trip through the
 // io_context, and the answers to pipelined requests leave in one write, in order, before the

@@ -1,8 +1,8 @@
 #include "net/request_reader.hpp"
 
+#include <algorithm>
 #include <boost/beast/core/string.hpp>
 #include <boost/beast/http/field.hpp>
-#include <algorithm>
 
 namespace sse::serve {
 
@@ -80,7 +80,8 @@ void request_reader::on_field_impl(http::field name, string_view name_string, st
       if (boost::beast::iequals(value, "100-continue")) head_.expect_continue = true;
       return;
     case http::field::unknown:
-      if (boost::beast::iequals(name_string, "Last-Event-ID")) keep_first(head_.last_event_id, value);
+      if (boost::beast::iequals(name_string, "Last-Event-ID"))
+        keep_first(head_.last_event_id, value);
       return;
     default:
       return;

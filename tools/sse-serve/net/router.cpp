@@ -129,8 +129,8 @@ std::optional<answer> router::admit_publish(request_view const& head, std::strin
       return make_response(400, text_plain, "bad topic: " + problem + "\n", false, false);
     }
   }
-  access_decision d = ctx_.access.check_publish(token_of(head, route->query), topic, unix_now(),
-                                                token_digest_);
+  access_decision d =
+      ctx_.access.check_publish(token_of(head, route->query), topic, unix_now(), token_digest_);
   if (!d.allowed()) return refuse(d, false, true, peer);
   if (head.content_type && !publishable_type(*head.content_type)) {
     ++ctx_.counters.publish_requests[415];

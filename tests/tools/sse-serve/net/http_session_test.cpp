@@ -272,10 +272,10 @@ TEST(HttpSession, TheFieldsTheRouterReadsAreFoundInAnyCaseAndAChunkedBodyIsJoine
   ASSERT_EQ(held.size(), 1u);
   EXPECT_EQ(held[0].data->payload(), "id: 1\ndata: onetwo\n\n");
   // The first Authorization counts; several Cookie fields are one cookie string, as over HTTP/2.
-  got = responses(t.exchange(
-      "POST /events HTTP/1.1\r\nHost: x\r\nCookie: a=b\r\ncookie: sse_token=secret\r\n"
-      "Content-Length: 5\r\n\r\nthree" +
-      post("/events", "four", "Authorization: Bearer wrong\r\nConnection: close\r\n")));
+  got = responses(
+      t.exchange("POST /events HTTP/1.1\r\nHost: x\r\nCookie: a=b\r\ncookie: sse_token=secret\r\n"
+                 "Content-Length: 5\r\n\r\nthree" +
+                 post("/events", "four", "Authorization: Bearer wrong\r\nConnection: close\r\n")));
   ASSERT_EQ(got.size(), 2u);
   EXPECT_EQ(got[0], "201 {\"ids\":[\"2\"]}\n");
   EXPECT_EQ(got[1], "201 {\"ids\":[\"3\"]}\n");

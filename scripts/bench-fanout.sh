@@ -21,7 +21,8 @@
 #               POSTs over one keep-alive connection (sse-serve-http), nchan by its publisher
 #   publish     HTTP publish rate over one keep-alive connection, closed loop with 1 request in
 #               flight and pipelined with 32, with no subscriber and with 100 (on the topic
-#               published to): sse-serve's POST /events/TOPIC vs nchan's publisher location
+#               published to): sse-serve's POST /events/TOPIC vs nchan's publisher location,
+#               beside the yardstick answering POSTs unparsed (the machine's floor)
 # Per run: delivered events/s, p50/p99 publish-to-delivery latency, server CPU per delivered
 # event, the CPU shares of the server and of the load generator (the side near 100% was the
 # limit), POSTs answered per second, and whether every client got every event, in order.
@@ -203,7 +204,8 @@ start_sse_serve() {
 
 start_yardstick() {
   start_stdin_server "$yardstick" --port 0
-  sub_one=$base/events sub_topic= pub_one= pub_topic=
+  # One stream whatever the path; its POSTs publish to it (the publish group's floor).
+  sub_one=$base/events sub_topic=$base/events pub_one=$base/events pub_topic=$base/events
 }
 
 # Starts nginx with one worker and nchan on a free port; server_pid is the worker (it does all
@@ -303,6 +305,8 @@ run() {
     *)
       case $server in
         sse-serve-http) args+=(--publish-url "$pub" --publish-token-file "$token_file") ;;
+        yardstick) if [ "${scenario#publish}" != "$scenario" ]; then args+=(--publish-url "$pub")
+                   else args+=(--publish-fd "$stdin_fd"); fi ;;
         nchan) args+=(--publish-url "$pub") ;;
         *) args+=(--publish-fd "$stdin_fd")
            [ "$topical" -eq 1 ] && args+=(--publish-format json) ;;
@@ -378,7 +382,7 @@ fi
 if in_groups publish; then
   for subscribers in 0 100; do
     for inflight in 1 32; do
-      each "sse-serve-http nchan" "publish-$inflight" "$subscribers" --window 0 --inflight "$inflight" \
+      each "yardstick sse-serve-http nchan" "publish-$inflight" "$subscribers" --window 0 --inflight "$inflight" \
         --duration 3 --drain "$drain" --timeout 60
     done
   done
@@ -525,6 +529,13 @@ if in_groups publish; then
       line "POSTs/s, $inflight in flight, $subscribers subscribers, sse-serve/nchan" "$x" ">= 2" \
         "$(verdict "$x" '>=' 2)"
     done
+  done
+  # The floor: a loop that answers POSTs without parsing them. With one request in flight a
+  # server waits for each round trip between the CPUs, so no server gets far past the floor.
+  for subscribers in 0 100; do
+    x=$(ratio "$(m yardstick "publish-1" "$subscribers" publish_per_s)" \
+      "$(m nchan "publish-1" "$subscribers" publish_per_s)")
+    line "POSTs/s, 1 in flight, $subscribers subscribers, floor (yardstick)/nchan" "$x" "" "the most any server gets"
   done
 fi
 # Open-loop runs past a server's limit may end with events undelivered (the drain is bounded):

@@ -2,7 +2,8 @@
 # bench.fanout.smoke: the fan-out benchmark's pipelines on a small load, as a correctness check.
 # 50 clients connect to sse-serve and to the yardstick; the load generator publishes 200
 # timestamped events (in bursts, closed loop, then paced; over stdin as lines, as JSON lines to 5
-# topics, and as POSTs to 5 topics and to no subscriber at all, one in flight and pipelined);
+# topics, and as POSTs to 5 topics and to no subscriber at all, one in flight and pipelined; the
+# yardstick also by POSTs);
 # every client must get every event of its topic, in order, once, and every POST its 2xx. Then
 # clients spread over two URLs of one stream, and clients resuming with Last-Event-ID. Last, the
 # same over TLS (--tls, with a throwaway self-signed certificate made here): the handshakes inside
@@ -115,6 +116,10 @@ run yardstick-burst "$pid_yardstick" 50 "$every200" --url "$url_yardstick/events
   --events 200 --burst 10 --window 50
 run yardstick-paced "$pid_yardstick" 50 "$every200" --url "$url_yardstick/events" --publish-fd 5 \
   --events 200 --rate 400 --parser libsse
+# The yardstick's publisher: pipelined POSTs, each body an event for every client.
+run yardstick-publish "$pid_yardstick" 50 "$every200;\"publish_responses\": 200," \
+  --url "$url_yardstick/events" --publish-url "$url_yardstick/events" --events 200 --window 0 \
+  --inflight 8
 # Topics over stdin: JSON lines with a "topic", 5 topics x 10 clients on /events/TOPIC.
 run topics-stdin "$pid_json" 50 '"published": 200,' --url "$url_json/events/{topic}" --topics 5 \
   --publish-fd 4 --publish-format json --events 200 --rate 400

@@ -8,12 +8,18 @@
 // topics, pings, ids from the input or limits on clients. scripts/bench-fanout.sh feeds it
 // exactly as it feeds sse-serve, and sse-serve's fan-out targets are ratios against it.
 //
+// A connection whose first request is a POST is a publisher instead: each request's body (by its
+// Content-Length; no chunks, no checks, no token) becomes one event, and the answers to everything
+// one read brought ("201 Created", no body) leave in one write. That is the floor of publishing
+// over HTTP on this machine, the measure for the publish group.
+//
 // usage: fanout-yardstick [--port N] [--client-buffer BYTES]
 // Prints "listening on http://127.0.0.1:PORT/" on stderr once it accepts connections.
 #include <arpa/inet.h>
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <strings.h>
 #include <sys/epoll.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
@@ -53,6 +59,8 @@ constexpr std::size_t max_write = std::size_t{256} << 10;
 struct client {
   int fd = -1;
   bool streaming = false;    // its request came and the head went out
+  bool publisher = false;    // its first request was a POST
+  std::string in;            // a publisher's requests not yet complete
   bool blocked = false;      // the socket is full: wait for EPOLLOUT
   std::uint64_t cursor = 0;  // log offset of the next byte to send
   std::string pending;       // the unwritten rest of a partial write
@@ -100,7 +108,7 @@ class yardstick {
         } else if (tag == stdin_tag) {
           appended = read_stdin() || appended;
         } else {
-          on_client(static_cast<std::size_t>(tag), what);
+          appended = on_client(static_cast<std::size_t>(tag), what) || appended;
         }
       }
       // Everything read from stdin in this turn goes out together: one write per client.
@@ -184,9 +192,12 @@ class yardstick {
     return appended;
   }
 
-  void on_client(std::size_t slot, std::uint32_t what) {
+  // True when a publisher's requests appended events.
+  bool on_client(std::size_t slot, std::uint32_t what) {
     client& c = clients_[slot];
-    if (c.fd < 0) return;
+    if (c.fd < 0) return false;
+    if (c.publisher || (!c.streaming && (what & EPOLLIN) && starts_with_post(c.fd)))
+      return on_publisher(slot, what);
     if (what & (EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR)) {
       // The request (or anything after it) is read and thrown away; its arrival starts the stream.
       char sink[4096];
@@ -203,15 +214,79 @@ class yardstick {
         if (n < 0 && errno == EINTR) continue;
         if (n < 0 && errno == EAGAIN) break;
         drop(slot);  // end of file or an error
-        return;
+        return false;
       }
     }
     if (what & EPOLLOUT) c.blocked = false;
-    if (!c.streaming) return;
+    if (!c.streaming) return false;
     // The rest of a cut-short write, then (if that went) what piled up meanwhile.
     for (int round = 0; round < 2 && c.fd >= 0 && !c.blocked; ++round) {
       if (!send(slot)) break;
     }
+    return false;
+  }
+
+  static bool starts_with_post(int fd) {
+    char first[5];
+    ssize_t n = recv(fd, first, sizeof first, MSG_PEEK);
+    return n == 5 && std::string_view(first, 5) == "POST ";
+  }
+
+  // Reads a publisher's requests, appends each body as an event and answers them all in one write.
+  bool on_publisher(std::size_t slot, std::uint32_t what) {
+    client& c = clients_[slot];
+    c.publisher = true;
+    char buf[65536];
+    for (;;) {
+      ssize_t n = read(c.fd, buf, sizeof buf);
+      if (n > 0) {
+        c.in.append(buf, static_cast<std::size_t>(n));
+        if (static_cast<std::size_t>(n) < sizeof buf) break;
+        continue;
+      }
+      if (n < 0 && errno == EINTR) continue;
+      if (n < 0 && errno == EAGAIN) break;
+      drop(slot);
+      return false;
+    }
+    bool appended = false;
+    std::size_t pos = 0;
+    for (;;) {
+      std::size_t end = c.in.find("\r\n\r\n", pos);
+      if (end == std::string::npos) break;
+      std::size_t length = 0;
+      std::string_view head(c.in.data() + pos, end - pos);
+      for (std::size_t at = 0; (at = head.find("\r\n", at)) != std::string_view::npos;) {
+        at += 2;
+        if (head.size() - at > 15 && strncasecmp(head.data() + at, "content-length:", 15) == 0) {
+          std::size_t v = at + 15;
+          while (v < head.size() && head[v] == ' ') ++v;
+          std::from_chars(head.data() + v, head.data() + head.size(), length);
+        }
+      }
+      if (c.in.size() < end + 4 + length) break;
+      std::string_view body(c.in.data() + end + 4, length);
+      char id[24];
+      auto [id_end, ec] = std::to_chars(id, id + sizeof id, ++events_);
+      (void)ec;
+      log_.append("id: ").append(id, id_end).append("\ndata: ").append(body).append("\n\n");
+      c.pending.append("HTTP/1.1 201 Created\r\nContent-Length: 0\r\n\r\n");
+      appended = true;
+      pos = end + 4 + length;
+    }
+    c.in.erase(0, pos);
+    if (what & EPOLLOUT) c.blocked = false;
+    if (!c.pending.empty() && !c.blocked) {
+      ssize_t n = write(c.fd, c.pending.data(), c.pending.size());
+      if (n < 0 && errno != EAGAIN && errno != EINTR) {
+        drop(slot);
+        return appended;
+      }
+      std::size_t done = n > 0 ? static_cast<std::size_t>(n) : 0;
+      c.pending.erase(0, done);
+      c.blocked = !c.pending.empty();
+    }
+    return appended;
   }
 
   // One write: the rest of the last one if it was cut short, else the backlog as one chunk.

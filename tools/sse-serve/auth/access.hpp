@@ -65,6 +65,8 @@ class access_policy {
   // (403): the roles are kept apart.
   access_decision check_publish(std::optional<std::string_view> token, std::string_view topic,
                                 std::int64_t now) const;
+  // Whether decisions depend on the time (a JWT's exp): else `now` may be anything.
+  bool uses_clock() const { return jwt_.has_value(); }
   // The same, with the token's digest taken from (and left in) memo.
   access_decision check_publish(std::optional<std::string_view> token, std::string_view topic,
                                 std::int64_t now, digest_memo& memo) const;

@@ -65,12 +65,15 @@ class ring_history final : public history {
   };
   void evict_front();
   std::vector<held_event> from(std::size_t index) const;
+  // The seq of the latest event held with this id.
+  std::optional<std::uint64_t> held_seq(std::string_view id) const;
 
   std::size_t max_events_;
   std::size_t max_bytes_;
   std::size_t bytes_ = 0;
-  std::deque<entry> entries_;                              // contiguous seqs, oldest first
-  std::unordered_map<std::string, std::uint64_t> seq_of_;  // id -> latest seq carrying it
+  std::deque<entry> entries_;  // contiguous seqs, oldest first
+  // id -> latest seq carrying it, for the ids not the hub's own (an event's own seq in decimal)
+  std::unordered_map<std::string, std::uint64_t> seq_of_;
   std::optional<std::string> evicted_id_;
 };
 

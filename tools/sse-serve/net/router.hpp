@@ -122,6 +122,7 @@ class router {
   std::optional<stream_route> stream_target(std::string_view target) const;
   std::vector<std::string> topics_of(stream_route const& r) const;
   std::optional<std::string> token_of(request_view const& req, std::string_view query) const;
+  std::int64_t now() const;  // unix_now(), when the access policy needs the time
   answer refuse(access_decision const& d, bool keep_alive, bool publishing, std::string_view peer,
                 bool head_only = false);
   answer stream(request_view const& req, std::string_view query, std::vector<std::string> topics,

@@ -1,10 +1,10 @@
 #include "sources/http_publish.hpp"
 
-#include <cctype>
 #include <nlohmann/json.hpp>
 #include <sse/encoder.hpp>
 #include <sse/parser.hpp>
 
+#include "common/header.hpp"
 #include "sources/json_event.hpp"
 
 namespace sse::serve {
@@ -16,15 +16,13 @@ body_kind kind_of(std::string_view content_type) {
   std::string_view type = content_type.substr(0, content_type.find(';'));
   while (!type.empty() && (type.front() == ' ' || type.front() == '\t')) type.remove_prefix(1);
   while (!type.empty() && (type.back() == ' ' || type.back() == '\t')) type.remove_suffix(1);
-  std::string lower;
-  for (char c : type)
-    lower.push_back(static_cast<char>(std::tolower(static_cast<unsigned char>(c))));
   // No type, or what curl --data sends, is taken as text: that is what such a body usually is.
-  if (lower.empty() || lower == "text/plain" || lower == "application/x-www-form-urlencoded") {
+  if (type.empty() || tools::iequals(type, "text/plain") ||
+      tools::iequals(type, "application/x-www-form-urlencoded")) {
     return body_kind::text;
   }
-  if (lower == "application/json") return body_kind::json;
-  if (lower == "text/event-stream") return body_kind::sse;
+  if (tools::iequals(type, "application/json")) return body_kind::json;
+  if (tools::iequals(type, "text/event-stream")) return body_kind::sse;
   return body_kind::other;
 }
 

@@ -72,6 +72,33 @@ TEST(RingHistory, RepeatedIdResumesAfterTheLatest) {
   EXPECT_EQ(payloads(*small.after("a")), (std::vector<std::string>{"3"}));
 }
 
+TEST(RingHistory, OwnNumericIdsAndGivenIdsThatLookLikeThemMix) {
+  // The hub's own ids are the seqs in decimal; a publisher may give any id, numbers included.
+  ring_history h(4, 1 << 20);
+  h.append(1, "1", held("e1"));
+  h.append(2, "5", held("e2"));   // given: looks like the seq of a later event
+  h.append(3, "03", held("e3"));  // given: not plain decimal
+  h.append(4, "4", held("e4"));
+  h.append(5, "5", held("e5"));  // own id, after a given "5": the latest counts
+  EXPECT_EQ(payloads(*h.after("1")),
+            (std::vector<std::string>{"e2", "e3", "e4", "e5"}));  // last evicted
+  ASSERT_TRUE(h.after("5").has_value());
+  EXPECT_TRUE(h.after("5")->empty());
+  EXPECT_EQ(payloads(*h.after("03")), (std::vector<std::string>{"e4", "e5"}));
+  EXPECT_FALSE(h.knows("3"));  // seq 3 is held, but with the id "03"
+  EXPECT_EQ(payloads(*h.after("4")), (std::vector<std::string>{"e5"}));
+  h.append(6, "x", held("e6"));
+  h.append(7, "7", held("e7"));
+  h.append(8, "8", held("e8"));  // evicts seqs 2-4; the given "5" is gone, the own "5" held
+  EXPECT_EQ(payloads(*h.after("5")), (std::vector<std::string>{"e6", "e7", "e8"}));
+  EXPECT_FALSE(h.knows("03"));
+  EXPECT_EQ(payloads(*h.after("4")),
+            (std::vector<std::string>{"e5", "e6", "e7", "e8"}));  // the last evicted
+  EXPECT_EQ(payloads(*h.after("x")), (std::vector<std::string>{"e7", "e8"}));
+  EXPECT_FALSE(h.knows("9"));
+  EXPECT_FALSE(h.knows("18446744073709551616"));  // past 64 bits
+}
+
 TEST(RingHistory, ZeroKeepsNothing) {
   ring_history h(0, 1 << 20);
   EXPECT_FALSE(h.evicted_id().has_value());

@@ -548,6 +548,49 @@ test('browser: the tab holding the stream relays only while another tab listens'
   }
 });
 
+test('browser: a tab that joins another tab\'s stream first shows the newest --backlog lines, once each', async () => {
+  const serve = await startServe(['--backlog', '5', '--metrics']);
+  const browser = await launchChromium();
+  const context = await browser.newContext({ viewport });
+  const errors = [];
+  context.on('weberror', (e) => errors.push(String(e.error())));
+  const open = async () => {
+    const page = await context.newPage();
+    await page.goto(serve.url);
+    await waitFor(async () => (await page.evaluate(readPage)).state === 'connected', 'the tab to connect');
+    return page;
+  };
+  try {
+    await serve.write(Array.from({ length: 8 }, (_, i) => `line ${i + 1}`).join('\n') + '\n');
+    await waitFor(async () => (await metric(serve.url, 'sse_history_events')) === 8, 'the lines in the history');
+    const first = await open();
+    const backlog = ['line 4', 'line 5', 'line 6', 'line 7', 'line 8'];
+    await waitFor(async () => (await lastLine(first)) === 'line 8', 'the backlog in the first tab');
+    assert.deepEqual(dataLines(await first.evaluate(readPage)), backlog);
+    // The second tab follows the first (one stream) and starts with the same five lines.
+    const second = await open();
+    assert.equal((await second.evaluate(readPage)).role, 'via another tab');
+    await waitFor(async () => (await lastLine(second)) === 'line 8', 'the backlog in the joining tab');
+    await serve.write('line 9\n');
+    await waitFor(async () => (await lastLine(second)) === 'line 9', 'a new line in the joining tab');
+    assert.deepEqual(dataLines(await second.evaluate(readPage)), [...backlog, 'line 9']);
+    // A third tab joins while lines are being relayed to the second: the newest five, then the
+    // live ones, none twice.
+    await serve.write('line 10\n');
+    await waitFor(async () => (await lastLine(second)) === 'line 10', 'line 10 relayed');
+    const third = await open();
+    await serve.write('line 11\n');
+    await waitFor(async () => (await lastLine(third)) === 'line 11', 'the new line in the third tab');
+    assert.deepEqual(dataLines(await third.evaluate(readPage)), ['line 6', 'line 7', 'line 8', 'line 9', 'line 10', 'line 11']);
+    await waitFor(async () => (await lastLine(first)) === 'line 11', 'the new line in the first tab');
+    assert.equal(await metric(serve.url, 'sse_clients'), 1, 'one stream for three tabs');
+    assert.deepEqual(errors, []);
+  } finally {
+    await browser.close();
+    await serve.stop();
+  }
+});
+
 test('browser: without Web Locks each tab has a stream of its own', async () => {
   const serve = await startServe(['--metrics']);
   const browser = await launchChromium();

@@ -117,7 +117,7 @@ server::server(options const& opts)
       hub_(history_, hub_config_of(opts, tick_period_of(opts)),
            [this](std::function<void()> f) { asio::post(ioc_, std::move(f)); }),
       access_(access_of(opts, access_report_, access_ok_)),
-      ctx_(hub_, http_, render_page(opts.path), access_),
+      ctx_(hub_, http_, render_page(opts.path, opts.backlog), access_),
       listener_(ioc_, ctx_),
       signals_(ioc_, SIGINT, SIGTERM),
       hangup_(ioc_, SIGHUP),

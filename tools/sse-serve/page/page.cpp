@@ -1,6 +1,7 @@
 #include "page/page.hpp"
 
 #include <cstddef>
+#include <string>
 
 namespace sse::serve {
 
@@ -12,16 +13,23 @@ std::string_view page_template() {
   return std::string_view(reinterpret_cast<char const*>(page_html), page_html_size);
 }
 
-std::string render_page(std::string_view stream_path) {
-  constexpr std::string_view placeholder = "{{STREAM_URL}}";
+namespace {
+
+void fill(std::string& page, std::string_view placeholder, std::string_view value) {
+  for (std::size_t at = page.find(placeholder); at != std::string::npos;
+       at = page.find(placeholder, at + value.size())) {
+    page.replace(at, placeholder.size(), value);
+  }
+}
+
+}  // namespace
+
+std::string render_page(std::string_view stream_path, std::uint64_t backlog) {
   std::string page(page_template());
   // The path is checked at option parsing to hold no quote, space or '#'; drop the leading '/'
   // so that the URL resolves against the page's own location.
-  std::string relative(stream_path.substr(1));
-  for (std::size_t at = page.find(placeholder); at != std::string::npos;
-       at = page.find(placeholder, at + relative.size())) {
-    page.replace(at, placeholder.size(), relative);
-  }
+  fill(page, "{{STREAM_URL}}", stream_path.substr(1));
+  fill(page, "{{BACKLOG}}", std::to_string(backlog));
   return page;
 }
 

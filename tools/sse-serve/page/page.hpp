@@ -2,6 +2,7 @@
 #ifndef SSE_SERVE_PAGE_PAGE_HPP
 #define SSE_SERVE_PAGE_PAGE_HPP
 
+#include <cstdint>
 #include <string>
 #include <string_view>
 
@@ -11,8 +12,9 @@ namespace sse::serve {
 std::string_view page_template();
 
 // The page with its stream URL filled in, relative ("events" for /events) so that the page also
-// works behind a reverse proxy that adds a path prefix.
-std::string render_page(std::string_view stream_path);
+// works behind a reverse proxy that adds a path prefix, and --backlog (what a tab that joins
+// another's stream is given first).
+std::string render_page(std::string_view stream_path, std::uint64_t backlog = 0);
 
 }  // namespace sse::serve
 

@@ -24,5 +24,12 @@ TEST(Page, StreamUrlIsRelative) {
   EXPECT_NE(render_page("/api/v1/stream").find("\"api/v1/stream\""), std::string::npos);
 }
 
+TEST(Page, KnowsTheBacklogATabThatJoinsIsGiven) {
+  EXPECT_NE(render_page("/events", 200).find("Number(\"200\")"), std::string::npos);
+  std::string page = render_page("/events");
+  EXPECT_NE(page.find("Number(\"0\")"), std::string::npos);
+  EXPECT_EQ(page.find("{{BACKLOG}}"), std::string::npos);
+}
+
 }  // namespace
 }  // namespace sse::serve

@@ -591,6 +591,44 @@ test('browser: a tab that joins another tab\'s stream first shows the newest --b
   }
 });
 
+test('browser: a tab that takes the stream over before any line came resumes where the stream began', async () => {
+  const serve = await startServe(['--metrics', '-v']);
+  const proxy = await startProxy(serve.port);
+  const browser = await launchChromium();
+  const context = await browser.newContext({ viewport });
+  const open = async () => {
+    const page = await context.newPage();
+    await page.goto(`http://127.0.0.1:${proxy.port}/`);
+    await waitFor(async () => (await page.evaluate(readPage)).state === 'connected', 'the tab to connect');
+    return page;
+  };
+  try {
+    await serve.write('before 1\nbefore 2\n');
+    await waitFor(async () => (await metric(serve.url, 'sse_history_events')) === 2, 'the lines in the history');
+    const first = await open();
+    const second = await open();
+    assert.equal((await second.evaluate(readPage)).role, 'via another tab');
+    // New connections wait at the proxy; the idle ones are cut, so the tab that takes over has to
+    // open one. Lines published meanwhile came after the position its stream was told.
+    proxy.hold();
+    proxy.cut();
+    await first.close();
+    await waitFor(async () => (await second.evaluate(readPage)).role === 'live', 'the second tab to take over');
+    await waitFor(async () => proxy.waitingCount() >= 1, 'its stream to wait at the proxy');
+    await serve.write('gap 1\ngap 2\n');
+    await waitFor(async () => (await metric(serve.url, 'sse_history_events')) === 4, 'the gap in the history');
+    proxy.release();
+    await waitFor(async () => (await lastLine(second)) === 'gap 2', 'the lines of the gap');
+    assert.deepEqual(dataLines(await second.evaluate(readPage)), ['gap 1', 'gap 2']);
+    const streams = serve.stderr().split('\n').filter((l) => / connected to \/events\?types=1&lastEventId=2/.test(l));
+    assert.ok(streams.length >= 1, serve.stderr());
+  } finally {
+    await browser.close();
+    await proxy.close();
+    await serve.stop();
+  }
+});
+
 test('browser: without Web Locks each tab has a stream of its own', async () => {
   const serve = await startServe(['--metrics']);
   const browser = await launchChromium();

@@ -452,6 +452,12 @@ attach_result event_hub::attach(std::shared_ptr<subscriber> const& s,
     recent.erase(recent.begin(), recent.begin() + static_cast<std::ptrdiff_t>(first));
     keep(recent);
   }
+  if (sub.announce_types && replayed == 0 && result == attach_result::live && !last_id_.empty()) {
+    sse::event position;
+    position.type = position_event_type;
+    position.id = std::string_view(last_id_);
+    sub.own_.push_back(encoded(position));
+  }
   if (result == attach_result::replayed && last_event_id) ++counters_.resumed_replayed;
   if (result == attach_result::reset) ++counters_.resumed_reset;
   counters_.events_delivered += replayed;

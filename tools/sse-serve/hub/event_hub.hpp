@@ -37,6 +37,10 @@ inline constexpr std::string_view end_event_type = "sse-end";
 inline constexpr std::string_view types_event_type = "sse-types";
 // Also only with ?types=1: the topic of the event that follows, for events that have one.
 inline constexpr std::string_view topic_event_type = "sse-topic";
+// Also only with ?types=1, first on a new stream that starts with no event: no data, the id of
+// the latest event published, so that a reconnect (or a tab taking the page's stream over)
+// resumes from where the stream began rather than from "now".
+inline constexpr std::string_view position_event_type = "sse-position";
 // Distinct types announced at most; beyond this, new types are not announced.
 inline constexpr std::size_t max_announced_types = 256;
 

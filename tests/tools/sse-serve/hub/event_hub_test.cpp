@@ -402,12 +402,40 @@ TEST(EventHub, AnnouncesTypesOnlyToThoseWhoAsk) {
   f.publish("x");          // the default type needs no announcement
   f.hub.flush();
   EXPECT_EQ(page->events(), (std::vector<owned_event>{{"sse-types", R"(["deploy"])", ""},
-                                                      {"sse-types", R"(["warn"])", ""},
+                                                      {"sse-position", "", "1"},
+                                                      {"sse-types", R"(["warn"])", "1"},
                                                       {"warn", "x", "2"},
                                                       {"warn", "x", "3"},
                                                       {"message", "x", "4"}}));
   EXPECT_EQ(plain->events(), (std::vector<owned_event>{
                                  {"warn", "x", "2"}, {"warn", "x", "3"}, {"message", "x", "4"}}));
+}
+
+TEST(EventHub, APageStreamThatStartsWithNoEventIsToldWhereItStarts) {
+  fixture f;
+  // Nothing published yet: no position to tell.
+  auto early = f.attach(std::nullopt, nullptr, true);
+  EXPECT_TRUE(early->events().empty());
+  f.publish("1");
+  f.publish("2", "", "a");
+  f.hub.flush();
+  // A new page stream (of every topic, or of another topic than the latest event's) starts
+  // positioned after the latest event: no data, its id.
+  auto page = f.attach(std::nullopt, nullptr, true),
+       other = f.attach(std::nullopt, nullptr, true, {"b"});
+  EXPECT_EQ(page->events(), (std::vector<owned_event>{{"sse-position", "", "2"}}));
+  EXPECT_EQ(other->events(), (std::vector<owned_event>{{"sse-position", "", "2"}}));
+  // Not for other clients, nor for one that resumes (it knows where it is).
+  auto plain = f.attach(), resumed = f.attach("1", nullptr, true);
+  EXPECT_TRUE(plain->events().empty());
+  EXPECT_EQ(resumed->events(),
+            (std::vector<owned_event>{{"sse-topic", "a", ""}, {"message", "2", "2"}}));
+  // Resuming from the position gets exactly what came after it.
+  f.publish("3", "", "b");
+  f.hub.flush();
+  auto back = f.attach("2", nullptr, true, {"b"});
+  EXPECT_EQ(back->events(),
+            (std::vector<owned_event>{{"sse-topic", "b", ""}, {"message", "3", "3"}}));
 }
 
 TEST(EventHub, TopicsFilterWhatEachClientGetsFromOneSharedFrame) {

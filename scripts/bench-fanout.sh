@@ -47,6 +47,9 @@
 set -euo pipefail
 
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+bench_name=bench-fanout
+# shellcheck source=bench-lib.sh
+. "$root/scripts/bench-lib.sh"
 build_dir=$root/build/release
 out=$root/build/bench-fanout
 setup=1
@@ -69,15 +72,9 @@ report_only=0
 
 usage() { sed -n '2,47p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; }
 while [ $# -gt 0 ]; do
+  bench_option "$@"
+  if [ "$bench_took" -gt 0 ]; then shift "$bench_took"; continue; fi
   case $1 in
-    --no-setup) setup=0 ;;
-    --no-build) build=0 ;;
-    --build-dir) build_dir=$(cd "$2" && pwd); shift ;;
-    --out) out=$2; shift ;;
-    --groups) groups=$2; shift ;;
-    --only) only=$2; shift ;;
-    --repeat) repeat=$2; shift ;;
-    --duration) duration=$2; shift ;;
     --rate-duration) rate_duration=$2; shift ;;
     --rates) rates=$2; shift ;;
     --drain) drain=$2; shift ;;
@@ -85,10 +82,7 @@ while [ $# -gt 0 ]; do
     --burst) burst=$2; shift ;;
     --window) window=$2; shift ;;
     --quiet-wait) quiet_wait=$2; shift ;;
-    --nice) niceness=$2; shift ;;
     --append) append=1 ;;
-    --report-only) report_only=1; setup=0; build=0 ;;
-    -h|--help) usage; exit 0 ;;
     *) echo "bench-fanout: error: unknown argument: $1 (see --help)" >&2; exit 2 ;;
   esac
   shift
@@ -99,27 +93,14 @@ die() { echo "bench-fanout: error: $*" >&2; exit 1; }
 
 [[ $repeat =~ ^[1-9][0-9]*$ ]] || die "--repeat takes a positive integer"
 [[ $niceness =~ ^-?[0-9]+$ ]] || die "--nice takes an integer"
-# Each measured process: pinned to its CPU, at --nice. (Prefixes, not a function: a function run
-# in the background would be a subshell, and $! its pid rather than the server's.)
-on_cpu0=(nice -n "$niceness" taskset -c 0)
-on_cpu1=(nice -n "$niceness" taskset -c 1)
-if [ "$niceness" -ne 0 ] && [ -w /proc/self/autogroup ]; then
-  echo "$niceness" >/proc/self/autogroup 2>/dev/null || say "cannot set the autogroup's niceness"
-fi
+bench_pin  # each measured process: pinned to its CPU, at --nice
 for g in ${groups//,/ }; do
   case $g in throughput|latency|idle|rate|topics|publish) ;; *) die "unknown group: $g" ;; esac
 done
 case ${only:-all} in all|yardstick|sse-serve|sse-serve-http|baseline|nchan) ;; *) die "unknown server: $only" ;; esac
 in_groups() { [[ ",$groups," == *",$1,"* ]]; }
 
-if [ "$setup" -eq 1 ]; then
-  bash "$root/scripts/setup.sh" bench
-fi
-export CMAKE_BUILD_PARALLEL_LEVEL="${CMAKE_BUILD_PARALLEL_LEVEL:-$(nproc)}"  # the presets fix no job count
-if [ "$build" -eq 1 ]; then
-  (cd "$root" && cmake --preset release >/dev/null &&
-    cmake --build --preset release --target sse-serve fanout-loadgen fanout-yardstick)
-fi
+bench_prepare "$setup" "$build" sse-serve fanout-loadgen fanout-yardstick
 
 serve=${SSE_SERVE:-$build_dir/tools/sse-serve/sse-serve}
 loadgen=${FANOUT_LOADGEN:-$build_dir/tests/bench/fanout/fanout-loadgen}
@@ -127,10 +108,8 @@ yardstick=${FANOUT_YARDSTICK:-$build_dir/tests/bench/fanout/fanout-yardstick}
 for exe in "$serve" "$loadgen" "$yardstick"; do
   [ -x "$exe" ] || die "no $exe (build the release preset, or set SSE_SERVE / FANOUT_LOADGEN / FANOUT_YARDSTICK)"
 done
-nginx_bin=$(command -v nginx || true)
-nchan_module=/usr/lib/nginx/modules/ngx_nchan_module.so
 if [ "${only:-nchan}" = nchan ]; then
-  [ -n "$nginx_bin" ] && [ -f "$nchan_module" ] ||
+  command -v nginx >/dev/null && [ -f "$nchan_module" ] ||
     die "nginx and libnginx-mod-nchan are needed for the comparison (scripts/setup.sh installs them)"
 fi
 command -v taskset >/dev/null || die "taskset (util-linux) is needed to pin the processes"
@@ -216,22 +195,8 @@ start_nchan() {
   rm -rf "$dir"
   mkdir -p "$dir"
   port=$("$loadgen" --free-port)
-  cat >"$dir/nginx.conf" <<EOF
-daemon off;
-worker_processes 1;
-worker_rlimit_nofile 20000;
-pid $dir/nginx.pid;
-error_log $dir/error.log warn;
-load_module $nchan_module;
-events { worker_connections 12000; multi_accept on; }
-http {
-  access_log off;
-  keepalive_requests 100000000;
-  client_body_temp_path $dir/body;
-  proxy_temp_path $dir/proxy;
-  fastcgi_temp_path $dir/fastcgi;
-  uwsgi_temp_path $dir/uwsgi;
-  scgi_temp_path $dir/scgi;
+  nginx_conf_head "$dir" 20000 12000
+  cat >>"$dir/nginx.conf" <<EOF
   server {
     listen 127.0.0.1:$port backlog=4096;
     location = /sub { nchan_subscriber eventsource; nchan_channel_id \$arg_id; }
@@ -239,22 +204,10 @@ http {
   }
 }
 EOF
-  "${on_cpu0[@]}" "$nginx_bin" -p "$dir" -c "$dir/nginx.conf" -e "$dir/error.log" &
-  kill_pid=$!
-  server_pid=
-  for i in $(seq 200); do
-    # The worker: nginx's only child.
-    if [ -z "$server_pid" ]; then
-      for stat in /proc/[0-9]*/stat; do
-        read -r -a fields <"$stat" 2>/dev/null || continue
-        if [ "${fields[3]:-}" = "$kill_pid" ]; then server_pid=${fields[0]}; break; fi
-      done
-    fi
-    if [ -n "$server_pid" ] && (exec 9<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then break; fi
-    kill -0 "$kill_pid" 2>/dev/null || break
-    sleep 0.05
-  done
-  [ -n "$server_pid" ] || { cat "$dir/error.log" >&2; die "nginx did not start"; }
+  local up=0
+  nginx_start "$dir" "$port" && up=1
+  kill_pid=$nginx_master server_pid=$nginx_worker
+  [ "$up" -eq 1 ] || die "nginx did not start"
   channel=$((channel + 1))
   base=http://127.0.0.1:$port
   sub_one="$base/sub?id=bench$channel" pub_one="$base/pub?id=bench$channel"

@@ -34,6 +34,9 @@
 set -euo pipefail
 
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+bench_name=bench-redis
+# shellcheck source=bench-lib.sh
+. "$root/scripts/bench-lib.sh"
 build_dir=$root/build/release
 out=$root/build/bench-redis
 setup=1
@@ -51,22 +54,13 @@ report_only=0
 
 usage() { awk 'NR > 1 && !/^#/ { exit } NR > 1 { sub(/^# ?/, ""); print }' "${BASH_SOURCE[0]}"; }
 while [ $# -gt 0 ]; do
+  bench_option "$@"
+  if [ "$bench_took" -gt 0 ]; then shift "$bench_took"; continue; fi
   case $1 in
-    --no-setup) setup=0 ;;
-    --no-build) build=0 ;;
-    --build-dir) build_dir=$(cd "$2" && pwd); shift ;;
-    --out) out=$2; shift ;;
-    --repeat) repeat=$2; shift ;;
     --clients) clients=$2; shift ;;
     --rates) rates=$2; shift ;;
-    --duration) duration=$2; shift ;;
     --drain) drain=$2; shift ;;
     --storm-events) storm_events=$2; shift ;;
-    --groups) groups=$2; shift ;;
-    --only) only=$2; shift ;;
-    --nice) niceness=$2; shift ;;
-    --report-only) report_only=1; setup=0; build=0 ;;
-    -h|--help) usage; exit 0 ;;
     *) echo "bench-redis: error: unknown argument: $1 (see --help)" >&2; exit 2 ;;
   esac
   shift
@@ -84,18 +78,8 @@ for g in ${groups//,/ }; do
 done
 case ${only:-all} in all|sse-serve|single|nchan) ;; *) die "unknown server: $only" ;; esac
 in_groups() { [[ ",$groups," == *",$1,"* ]]; }
-on_cpu0=(nice -n "$niceness" taskset -c 0)
-on_cpu1=(nice -n "$niceness" taskset -c 1)
-if [ "$niceness" -ne 0 ] && [ -w /proc/self/autogroup ]; then
-  echo "$niceness" >/proc/self/autogroup 2>/dev/null || say "cannot set the autogroup's niceness"
-fi
-
-[ "$setup" -eq 0 ] || bash "$root/scripts/setup.sh" bench
-export CMAKE_BUILD_PARALLEL_LEVEL="${CMAKE_BUILD_PARALLEL_LEVEL:-$(nproc)}"
-if [ "$build" -eq 1 ]; then
-  (cd "$root" && cmake --preset release >/dev/null &&
-    cmake --build --preset release --target sse-serve fanout-loadgen)
-fi
+bench_pin
+bench_prepare "$setup" "$build" sse-serve fanout-loadgen
 serve=${SSE_SERVE:-$build_dir/tools/sse-serve/sse-serve}
 loadgen=${FANOUT_LOADGEN:-$build_dir/tests/bench/fanout/fanout-loadgen}
 if [ "$report_only" -eq 0 ]; then
@@ -106,9 +90,7 @@ if [ "$report_only" -eq 0 ]; then
   [[ $("$serve" --help 2>/dev/null) == *--redis* ]] || die "this sse-serve has no --redis"
   command -v redis-server >/dev/null && command -v redis-cli >/dev/null ||
     die "redis-server and redis-cli are needed (scripts/setup.sh installs them)"
-  nginx_bin=$(command -v nginx || true)
-  nchan_module=/usr/lib/nginx/modules/ngx_nchan_module.so
-  [ -n "$nginx_bin" ] && [ -f "$nchan_module" ] ||
+  command -v nginx >/dev/null && [ -f "$nchan_module" ] ||
     die "nginx and libnginx-mod-nchan are needed for the comparison (scripts/setup.sh bench)"
   command -v taskset >/dev/null || die "taskset (util-linux) is needed to pin the processes"
   [ "$(nproc)" -ge 2 ] || die "two CPUs are needed: the servers on one, the load generator on the other"
@@ -216,22 +198,8 @@ start_nginx() {
   rm -rf "$dir"
   mkdir -p "$dir"
   port=$("$loadgen" --free-port)
-  cat >"$dir/nginx.conf" <<EOF
-daemon off;
-worker_processes 1;
-worker_rlimit_nofile 20000;
-pid $dir/nginx.pid;
-error_log $dir/error.log warn;
-load_module $nchan_module;
-events { worker_connections 12000; multi_accept on; }
-http {
-  access_log off;
-  keepalive_requests 100000000;
-  client_body_temp_path $dir/body;
-  proxy_temp_path $dir/proxy;
-  fastcgi_temp_path $dir/fastcgi;
-  uwsgi_temp_path $dir/uwsgi;
-  scgi_temp_path $dir/scgi;
+  nginx_conf_head "$dir" 20000 12000
+  cat >>"$dir/nginx.conf" <<EOF
   upstream redis { nchan_redis_server "redis://127.0.0.1:$redis_port"; }
   nchan_message_buffer_length $((storm_events * 2));
   server {
@@ -241,18 +209,11 @@ http {
   }
 }
 EOF
-  "${on_cpu0[@]}" "$nginx_bin" -p "$dir" -c "$dir/nginx.conf" -e "$dir/error.log" &
-  master=$!
-  started+=("$master")
-  for _ in $(seq 200); do
-    if [ -z "$worker" ]; then
-      worker=$(awk -v m="$master" '$4 == m { print $1; exit }' /proc/[0-9]*/stat 2>/dev/null || true)
-    fi
-    if [ -n "$worker" ] && (exec 9<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then break; fi
-    kill -0 "$master" 2>/dev/null || break
-    sleep 0.05
-  done
-  [ -n "$worker" ] || { cat "$dir/error.log" >&2; die "nginx $name did not start"; }
+  local up=0
+  nginx_start "$dir" "$port" && up=1
+  started+=("$nginx_master")
+  [ "$up" -eq 1 ] || die "nginx $name did not start"
+  worker=$nginx_worker master=$nginx_master
   started+=("$worker")
   instance_pids+=("$worker")
   nginx_masters+=("$master")

@@ -45,6 +45,9 @@
 set -euo pipefail
 
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+bench_name=bench-tls
+# shellcheck source=bench-lib.sh
+. "$root/scripts/bench-lib.sh"
 build_dir=$root/build/release
 out=$root/build/bench-tls
 setup=1
@@ -65,15 +68,9 @@ report_only=0
 
 usage() { sed -n '2,/^set -euo/{/^#/p}' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; }
 while [ $# -gt 0 ]; do
+  bench_option "$@"
+  if [ "$bench_took" -gt 0 ]; then shift "$bench_took"; continue; fi
   case $1 in
-    --no-setup) setup=0 ;;
-    --no-build) build=0 ;;
-    --build-dir) build_dir=$(cd "$2" && pwd); shift ;;
-    --out) out=$2; shift ;;
-    --groups) groups=$2; shift ;;
-    --only) only=$2; shift ;;
-    --repeat) repeat=$2; shift ;;
-    --duration) duration=$2; shift ;;
     --rate) rate=$2; shift ;;
     --connect-budget) connect_budget=$2; shift ;;
     --h2-conns) h2_conns=$2; shift ;;
@@ -81,9 +78,6 @@ while [ $# -gt 0 ]; do
     --h1-clients) h1_clients=$2; shift ;;
     --handshakes) handshakes=$2; shift ;;
     --latency) latency_points=$2; shift ;;
-    --nice) niceness=$2; shift ;;
-    --report-only) report_only=1; setup=0; build=0 ;;
-    -h|--help) usage; exit 0 ;;
     *) echo "bench-tls: error: unknown argument: $1 (see --help)" >&2; exit 2 ;;
   esac
   shift
@@ -108,21 +102,10 @@ for p in ${latency_points//,/ }; do
 done
 case ${only:-all} in all|sse-serve|nchan) ;; *) die "unknown server: $only" ;; esac
 in_groups() { [[ ",$groups," == *",$1,"* ]]; }
-on_cpu0=(nice -n "$niceness" taskset -c 0)
-on_cpu1=(nice -n "$niceness" taskset -c 1)
-if [ "$niceness" -ne 0 ] && [ -w /proc/self/autogroup ]; then
-  echo "$niceness" >/proc/self/autogroup 2>/dev/null || say "cannot set the autogroup's niceness"
-fi
-
-[ "$setup" -eq 0 ] || bash "$root/scripts/setup.sh" bench
-export CMAKE_BUILD_PARALLEL_LEVEL="${CMAKE_BUILD_PARALLEL_LEVEL:-$(nproc)}"
-if [ "$build" -eq 1 ]; then
-  (cd "$root" && cmake --preset release >/dev/null &&
-    cmake --build --preset release --target sse-serve fanout-loadgen)
-fi
+bench_pin
+bench_prepare "$setup" "$build" sse-serve fanout-loadgen
 serve=${SSE_SERVE:-$build_dir/tools/sse-serve/sse-serve}
 loadgen=${FANOUT_LOADGEN:-$build_dir/tests/bench/fanout/fanout-loadgen}
-nchan_module=/usr/lib/nginx/modules/ngx_nchan_module.so
 most=$((h1_clients > lat_max_clients ? h1_clients : lat_max_clients))  # streams at once, at most
 if [ "$report_only" -eq 0 ]; then
   for exe in "$serve" "$loadgen"; do
@@ -212,27 +195,13 @@ start_sse_serve() {
 # nginx with one worker: nchan's subscriber and a 200 location over TLS + HTTP/2 on one port, its
 # publisher and stub status over plain HTTP on another (as a publisher behind a firewall would).
 start_nchan() {
-  local dir=$tmp/nginx port pport master
+  local dir=$tmp/nginx port pport
   rm -rf "$dir"
   mkdir -p "$dir"
   port=$(free_port)
   pport=$(free_port)
-  cat >"$dir/nginx.conf" <<EOF
-daemon off;
-worker_processes 1;
-worker_rlimit_nofile $(($(ulimit -n) > 40000 ? 40000 : $(ulimit -n)));
-pid $dir/nginx.pid;
-error_log $dir/error.log warn;
-load_module $nchan_module;
-events { worker_connections $((most * 2)); multi_accept on; }
-http {
-  access_log off;
-  keepalive_requests 100000000;
-  client_body_temp_path $dir/body;
-  proxy_temp_path $dir/proxy;
-  fastcgi_temp_path $dir/fastcgi;
-  uwsgi_temp_path $dir/uwsgi;
-  scgi_temp_path $dir/scgi;
+  nginx_conf_head "$dir" "$(($(ulimit -n) > 40000 ? 40000 : $(ulimit -n)))" "$((most * 2))"
+  cat >>"$dir/nginx.conf" <<EOF
   server {
     listen 127.0.0.1:$port ssl http2 backlog=4096;
     ssl_certificate $certs/server.pem;
@@ -249,17 +218,11 @@ http {
   }
 }
 EOF
-  "${on_cpu0[@]}" nginx -p "$dir" -c "$dir/nginx.conf" -e "$dir/error.log" 2>/dev/null &
-  master=$!
-  started+=("$master")
-  server_pid=
-  for _ in $(seq 200); do
-    server_pid=$(awk -v m="$master" '$4 == m { print $1; exit }' /proc/[0-9]*/stat 2>/dev/null || true)
-    [ -n "$server_pid" ] && break
-    kill -0 "$master" 2>/dev/null || break
-    sleep 0.05
-  done
-  [ -n "$server_pid" ] || { cat "$dir/error.log" >&2; die "nginx did not start"; }
+  local up=0
+  nginx_start "$dir" && up=1
+  started+=("$nginx_master")
+  server_pid=$nginx_worker
+  [ "$up" -eq 1 ] || die "nginx did not start"
   base=https://127.0.0.1:$port
   sub_url=$base/sub health_url=$base/healthz
   wait_https "$health_url" nginx

@@ -110,6 +110,13 @@ const lastLine = async (page) => page.evaluate(() => {
   const row = rows[rows.length - 1];
   return row ? row.lastChild.textContent : '';
 });
+// A new tab of context at url, once its page says it is connected.
+async function openConnected(context, url) {
+  const page = await context.newPage();
+  await page.goto(url);
+  await waitFor(async () => (await page.evaluate(readPage)).state === 'connected', 'the tab to connect');
+  return page;
+}
 
 test('browser: a burst of 50,000 lines ends with the last line on screen, within the cap', async () => {
   // The buffer is large enough that the server never drops the page: what is tested is the page.
@@ -519,12 +526,7 @@ test('browser: the tab holding the stream relays only while another tab listens'
   const serve = await startServe([]);
   const browser = await launchChromium();
   const context = await browser.newContext({ viewport });
-  const open = async () => {
-    const page = await context.newPage();
-    await page.goto(serve.url);
-    await waitFor(async () => (await page.evaluate(readPage)).state === 'connected', 'the tab to connect');
-    return page;
-  };
+  const open = () => openConnected(context, serve.url);
   const relaying = (page) => page.evaluate(() => window.__sse_relaying);
   try {
     const first = await open();
@@ -554,12 +556,7 @@ test('browser: a tab that joins another tab\'s stream first shows the newest --b
   const context = await browser.newContext({ viewport });
   const errors = [];
   context.on('weberror', (e) => errors.push(String(e.error())));
-  const open = async () => {
-    const page = await context.newPage();
-    await page.goto(serve.url);
-    await waitFor(async () => (await page.evaluate(readPage)).state === 'connected', 'the tab to connect');
-    return page;
-  };
+  const open = () => openConnected(context, serve.url);
   try {
     await serve.write(Array.from({ length: 8 }, (_, i) => `line ${i + 1}`).join('\n') + '\n');
     await waitFor(async () => (await metric(serve.url, 'sse_history_events')) === 8, 'the lines in the history');
@@ -596,12 +593,7 @@ test('browser: a tab that takes the stream over before any line came resumes whe
   const proxy = await startProxy(serve.port);
   const browser = await launchChromium();
   const context = await browser.newContext({ viewport });
-  const open = async () => {
-    const page = await context.newPage();
-    await page.goto(`http://127.0.0.1:${proxy.port}/`);
-    await waitFor(async () => (await page.evaluate(readPage)).state === 'connected', 'the tab to connect');
-    return page;
-  };
+  const open = () => openConnected(context, `http://127.0.0.1:${proxy.port}/`);
   try {
     await serve.write('before 1\nbefore 2\n');
     await waitFor(async () => (await metric(serve.url, 'sse_history_events')) === 2, 'the lines in the history');

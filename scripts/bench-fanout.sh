@@ -346,11 +346,7 @@ fi
 # The lines of one (server, scenario, clients) in results.jsonl.
 lines_of() { grep -F "\"server\": \"$1\", \"scenario\": \"$2\"," "$results" | grep -F "\"clients\": $3," || true; }
 # median SERVER SCENARIO CLIENTS KEY: the median of KEY over the repeats, or "-".
-median() {
-  lines_of "$1" "$2" "$3" | sed -n "s/.*\"$4\": \([^,}]*\).*/\1/p" | sort -g |
-    awk '{ v[NR] = $1 } END { if (NR == 0) print "-"; else if (NR % 2) print v[(NR + 1) / 2];
-          else printf "%.3f\n", (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
-}
+median() { lines_of "$1" "$2" "$3" | median_of "$4"; }
 # "yes" when every repeat got every event to every client; else how many of the repeats did.
 all_delivered() {
   local total ok
@@ -359,7 +355,6 @@ all_delivered() {
   if [ "$total" -eq 0 ]; then echo -; elif [ "$ok" -eq "$total" ]; then echo yes; else
     echo "no ($ok/$total; median $(median "$1" "$2" "$3" missed) missed)"; fi
 }
-fmt() { awk -v v="$1" -v f="$2" 'BEGIN { if (v == "-") print "-"; else printf f, v }'; }
 
 echo
 echo "Medians of $repeat run(s) each. CPU srv/gen: the share of one CPU the server and the load"
@@ -390,12 +385,6 @@ done <<<"$keys"
 
 # -- the ratios and the issues' targets -----------------------------------------------------------
 
-# A zero on either side (nothing delivered, so no latency either) gives no ratio.
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (a == "-" || b == "-" || a + 0 == 0 || b + 0 == 0) print "-"; else printf "%.2f", a / b }'; }
-verdict() { awk -v v="$1" -v op="$2" -v t="$3" 'BEGIN {
-  if (v == "-") { print "n/a"; exit }
-  ok = (op == ">=") ? (v + 0 >= t + 0) : (op == "<=") ? (v + 0 <= t + 0) : (v + 0 < t + 0)
-  print ok ? "met" : "MISSED" }'; }
 line() { printf '%-60s  %8s   %-10s %s\n' "$1" "$2" "$3" "$4"; }
 m() { median "$@"; }
 

@@ -101,3 +101,21 @@ nginx_start() {
   nginx_worker=
   return 1
 }
+
+# -- the tables: medians over the repeats, their ratios, and verdicts against the targets --------
+
+# median_of KEY: the median of KEY's values in the JSON lines on stdin, or "-" when none has it.
+median_of() {
+  sed -n "s/.*\"$1\": \([^,}]*\).*/\1/p" | sort -g |
+    awk '{ v[NR] = $1 } END { if (NR == 0) print "-"; else if (NR % 2) print v[(NR + 1) / 2];
+          else printf "%.3f\n", (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
+}
+# fmt VALUE FORMAT: VALUE in printf's FORMAT, or "-".
+fmt() { awk -v v="$1" -v f="$2" 'BEGIN { if (v == "-") print "-"; else printf f, v }'; }
+# ratio A B: A / B; "-" when either is missing or zero (nothing delivered, so no latency either).
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (a == "-" || b == "-" || a + 0 == 0 || b + 0 == 0) print "-"; else printf "%.2f", a / b }'; }
+# verdict VALUE OP TARGET (OP: >=, <= or <): met, MISSED, or n/a without a value.
+verdict() { awk -v v="$1" -v op="$2" -v t="$3" 'BEGIN {
+  if (v == "-") { print "n/a"; exit }
+  ok = (op == ">=") ? (v + 0 >= t + 0) : (op == "<=") ? (v + 0 <= t + 0) : (v + 0 < t + 0)
+  print ok ? "met" : "MISSED" }'; }

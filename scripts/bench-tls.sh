@@ -424,17 +424,7 @@ fi
 # -- the table: medians over the repeats ----------------------------------------------------------
 
 lines_of() { grep -F "\"server\": \"$1\", \"scenario\": \"$2\"," "$results" || true; }
-median() {
-  lines_of "$1" "$2" | sed -n "s/.*\"$3\": \([^,}]*\).*/\1/p" | sort -g |
-    awk '{ v[NR] = $1 } END { if (NR == 0) print "-"; else if (NR % 2) print v[(NR + 1) / 2];
-          else printf "%.3f\n", (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
-}
-fmt() { awk -v v="$1" -v f="$2" 'BEGIN { if (v == "-") print "-"; else printf f, v }'; }
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (a == "-" || b == "-" || a + 0 == 0 || b + 0 == 0) print "-"; else printf "%.2f", a / b }'; }
-verdict() { awk -v v="$1" -v op="$2" -v t="$3" 'BEGIN {
-  if (v == "-") { print "n/a"; exit }
-  ok = (op == ">=") ? (v + 0 >= t + 0) : (v + 0 < t + 0)
-  print ok ? "met" : "MISSED" }'; }
+median() { lines_of "$1" "$2" | median_of "$3"; }
 line() { printf '%-58s  %8s   %-6s %s\n' "$1" "$2" "$3" "$4"; }
 m() { median "$@"; }
 

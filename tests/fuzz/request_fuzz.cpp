@@ -1,6 +1,6 @@
-// Fuzz target: arbitrary bytes as HTTP requests to sse-serve's real http_session (Beast's
-// request_parser with the server's limits, then its routing), over a loopback connection so no
-// code path is re-implemented here. The first two bytes pick server options (the second: HTTP
+// Fuzz target: arbitrary bytes as HTTP requests to sse-serve's real http_session (its request
+// reader on Beast's parser, with the server's limits, then its routing), over a loopback connection
+// so no code path is re-implemented here. The first two bytes pick server options (the second: HTTP
 // publishing with the token "pub", subscribers needing the token "sub"); the rest is sent, then
 // the client ends its side. The server must never crash, must answer or close within a deadline,
 // and every response status must be a documented one.
@@ -45,16 +45,27 @@ bool documented(std::string_view code) {
   return false;
 }
 
-// Every status line in what the server sent. No body sse-serve sends can contain "HTTP/1.1 "
-// (the page here is fixed, error bodies are fixed texts, events come only from this hub), so every
-// occurrence is a response's start, also right after a body without a final newline.
+// The status of every response the server sent, walked response by response: a body is skipped by
+// its Content-Length (an error body may quote the request, "HTTP/1.1 " included), a HEAD's answer
+// has none to skip (what follows its head is the next response), and a stream or a body that
+// runs to the close ends the walk.
 void check_statuses(std::string const& received) {
-  if (!received.empty() && received.rfind("HTTP/1.1 ", 0) != 0)
-    fail("a response without a status line", received);
-  for (std::size_t at = 0; (at = received.find("HTTP/1.1 ", at)) != std::string::npos; at += 9) {
+  std::size_t at = 0;
+  while (at < received.size()) {
+    if (received.compare(at, 9, "HTTP/1.1 ") != 0)
+      fail("a response without a status line", received);
     std::string_view code(received.data() + at + 9,
                           std::min<std::size_t>(3, received.size() - at - 9));
     if (!documented(code)) fail("an undocumented status", received);
+    std::size_t const head_end = received.find("\r\n\r\n", at);
+    if (head_end == std::string::npos) return;  // cut short when the exchange ended
+    std::string_view const head(received.data() + at, head_end + 2 - at);
+    at = head_end + 4;
+    if (code == "100" || code == "204") continue;             // never a body
+    if (received.compare(at, 9, "HTTP/1.1 ") == 0) continue;  // a HEAD's answer
+    std::size_t const length_at = head.find("\r\nContent-Length: ");
+    if (length_at == std::string_view::npos) return;  // a stream, or a body up to the close
+    at += static_cast<std::size_t>(std::strtoull(head.data() + length_at + 18, nullptr, 10));
   }
 }
 

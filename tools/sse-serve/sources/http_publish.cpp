@@ -105,6 +105,16 @@ publish_result parse_publish(std::string_view content_type, std::string_view bod
         j = nlohmann::json::parse(body);
       } catch (nlohmann::json::parse_error const& e) {
         return failed("invalid JSON at byte " + std::to_string(e.byte) + ": " + e.what());
+      } catch (nlohmann::json::out_of_range const& e) {
+        // A number beyond a double's range (1e999) is not a parse_error; it quotes the number.
+        std::string_view what(e.what());
+        std::size_t const open = what.find('\''), close = what.rfind('\'');
+        std::string_view number =
+            open < close ? what.substr(open + 1, close - open - 1) : std::string_view();
+        std::size_t const at = number.empty() ? std::string_view::npos : body.find(number);
+        if (at == std::string_view::npos) return failed(std::string("invalid JSON: ") + e.what());
+        return failed("invalid JSON at byte " + std::to_string(at + number.size()) +
+                      ": a number too large for a double: " + std::string(number));
       }
       auto one = [&](nlohmann::json const& item, std::string const& where) -> std::string {
         source_event ev;

@@ -65,6 +65,9 @@ TEST(HttpPublish, RefusalsSayWhyAndPublishNothing) {
   std::vector<bad> cases = {
       {"image/png", "x", 415, "is not one publish takes"},
       {"application/json", "{\"data\":", 400, "invalid JSON at byte"},
+      // Beyond a double: nlohmann throws out_of_range, not parse_error (it used to end the server).
+      {"application/json", "[{\"data\":\"ok\"}, {\"data\":1e999}]", 400,
+       "invalid JSON at byte 29: a number too large for a double: 1e999"},
       {"application/json", "[{\"data\":\"ok\"}, 3]", 400, "item 1: expected a JSON object"},
       {"application/json", "[{\"data\":\"ok\"}, {\"id\":\"a\\nb\"}]", 400, "event 1: "},
       {"application/json", "{\"event\":5}", 400, "\"event\" must be a string"},
@@ -80,6 +83,10 @@ TEST(HttpPublish, RefusalsSayWhyAndPublishNothing) {
   }
   EXPECT_FALSE(publishable_type("application/xml"));
   EXPECT_TRUE(publishable_type("Application/JSON; charset=utf-8"));
+  EXPECT_TRUE(publishable_type(" text/event-stream ; charset=utf-8"));
+  EXPECT_TRUE(publishable_type(""));                                   // no type: text
+  EXPECT_TRUE(publishable_type("application/x-www-form-urlencoded"));  // curl --data
+  EXPECT_FALSE(publishable_type("text/plainer"));
 }
 
 }  // namespace

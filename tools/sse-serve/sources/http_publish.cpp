@@ -13,9 +13,7 @@ namespace {
 enum class body_kind { text, json, sse, other };
 
 body_kind kind_of(std::string_view content_type) {
-  std::string_view type = content_type.substr(0, content_type.find(';'));
-  while (!type.empty() && (type.front() == ' ' || type.front() == '\t')) type.remove_prefix(1);
-  while (!type.empty() && (type.back() == ' ' || type.back() == '\t')) type.remove_suffix(1);
+  std::string_view const type = tools::trim_ows(content_type.substr(0, content_type.find(';')));
   // No type, or what curl --data sends, is taken as text: that is what such a body usually is.
   if (type.empty() || tools::iequals(type, "text/plain") ||
       tools::iequals(type, "application/x-www-form-urlencoded")) {
@@ -25,6 +23,33 @@ body_kind kind_of(std::string_view content_type) {
   if (tools::iequals(type, "text/event-stream")) return body_kind::sse;
   return body_kind::other;
 }
+
+// Why a body is not JSON, and at which byte. nlohmann's exceptions differ here (a number beyond a
+// double's range, 1e999, is an out_of_range without a position), but its SAX interface is told
+// the byte and the token for every error alike.
+class json_error_finder final : public nlohmann::json_sax<nlohmann::json> {
+ public:
+  std::string error;
+
+  bool null() override { return true; }
+  bool boolean(bool) override { return true; }
+  bool number_integer(number_integer_t) override { return true; }
+  bool number_unsigned(number_unsigned_t) override { return true; }
+  bool number_float(number_float_t, string_t const&) override { return true; }
+  bool string(string_t&) override { return true; }
+  bool binary(binary_t&) override { return true; }
+  bool start_object(std::size_t) override { return true; }
+  bool key(string_t&) override { return true; }
+  bool end_object() override { return true; }
+  bool start_array(std::size_t) override { return true; }
+  bool end_array() override { return true; }
+  bool parse_error(std::size_t byte, std::string const& token,
+                   nlohmann::detail::exception const& e) override {
+    error = "invalid JSON at byte " + std::to_string(byte) + ": " +
+            (e.id == 406 ? "a number too large for a double: " + token : std::string(e.what()));
+    return false;
+  }
+};
 
 publish_result failed(std::string error, unsigned status = 400) {
   publish_result r;
@@ -100,21 +125,11 @@ publish_result parse_publish(std::string_view content_type, std::string_view bod
       break;
     }
     case body_kind::json: {
-      nlohmann::json j;
-      try {
-        j = nlohmann::json::parse(body);
-      } catch (nlohmann::json::parse_error const& e) {
-        return failed("invalid JSON at byte " + std::to_string(e.byte) + ": " + e.what());
-      } catch (nlohmann::json::out_of_range const& e) {
-        // A number beyond a double's range (1e999) is not a parse_error; it quotes the number.
-        std::string_view what(e.what());
-        std::size_t const open = what.find('\''), close = what.rfind('\'');
-        std::string_view number =
-            open < close ? what.substr(open + 1, close - open - 1) : std::string_view();
-        std::size_t const at = number.empty() ? std::string_view::npos : body.find(number);
-        if (at == std::string_view::npos) return failed(std::string("invalid JSON: ") + e.what());
-        return failed("invalid JSON at byte " + std::to_string(at + number.size()) +
-                      ": a number too large for a double: " + std::string(number));
+      nlohmann::json j = nlohmann::json::parse(body, nullptr, /*allow_exceptions=*/false);
+      if (j.is_discarded()) {
+        json_error_finder finder;
+        nlohmann::json::sax_parse(body, &finder);
+        return failed(finder.error.empty() ? "invalid JSON" : finder.error);
       }
       auto one = [&](nlohmann::json const& item, std::string const& where) -> std::string {
         source_event ev;

@@ -68,6 +68,9 @@ TEST(HttpPublish, RefusalsSayWhyAndPublishNothing) {
       // Beyond a double: nlohmann throws out_of_range, not parse_error (it used to end the server).
       {"application/json", "[{\"data\":\"ok\"}, {\"data\":1e999}]", 400,
        "invalid JSON at byte 29: a number too large for a double: 1e999"},
+      // The byte is where the number is, not where the same text first appears.
+      {"application/json", "[{\"data\":\"1e999\"}, {\"data\":1e999}]", 400,
+       "invalid JSON at byte 32: a number too large"},
       {"application/json", "[{\"data\":\"ok\"}, 3]", 400, "item 1: expected a JSON object"},
       {"application/json", "[{\"data\":\"ok\"}, {\"id\":\"a\\nb\"}]", 400, "event 1: "},
       {"application/json", "{\"event\":5}", 400, "\"event\" must be a string"},

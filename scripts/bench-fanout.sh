@@ -48,7 +48,7 @@ set -euo pipefail
 
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 bench_name=bench-fanout
-# shellcheck source=bench-lib.sh
+# shellcheck source=scripts/bench-lib.sh
 . "$root/scripts/bench-lib.sh"
 build_dir=$root/build/release
 out=$root/build/bench-fanout
@@ -191,7 +191,7 @@ start_yardstick() {
 # the work), kill_pid the master.
 channel=0
 start_nchan() {
-  local dir=$tmp/nginx port i
+  local dir=$tmp/nginx port
   rm -rf "$dir"
   mkdir -p "$dir"
   port=$("$loadgen" --free-port)

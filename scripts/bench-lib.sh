@@ -1,4 +1,7 @@
 # shellcheck shell=bash
+# A library sourced by the benchmarks: it sets variables they read (SC2034) and reads ones they set
+# (SC2154).
+# shellcheck disable=SC2034,SC2154
 # What the side-by-side benchmarks (bench-fanout.sh, bench-tls.sh, bench-redis.sh) share: the
 # options they all take, the CPU pinning, the setup and build step, and nginx + nchan with one
 # worker. Sourced after each script sets root and bench_name; the functions after bench_option

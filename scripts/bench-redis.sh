@@ -35,7 +35,7 @@ set -euo pipefail
 
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 bench_name=bench-redis
-# shellcheck source=bench-lib.sh
+# shellcheck source=scripts/bench-lib.sh
 . "$root/scripts/bench-lib.sh"
 build_dir=$root/build/release
 out=$root/build/bench-redis
